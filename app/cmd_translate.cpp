@@ -1,0 +1,102 @@
+// `s2s translate`: lines in (stdin or --input), translations out, streaming:
+// the input is read in chunks, so a large file never sits whole in memory.
+#include <fstream>
+#include <iostream>
+
+#include "command_registry.h"
+#include "train/runtime.h"
+#include "translate/translator.h"
+#include "util/error.h"
+#include "util/utf8.h"
+
+namespace {
+
+struct TranslateFlags {
+  std::string model;
+  std::string input;
+  std::string checkpoint = "best";
+  int beam = 5;
+  int nbest = 1;
+  double length_penalty = 1.0;
+  double max_length_a = 1.5;
+  int64_t max_length_b = 10;
+  int64_t batch_tokens = 2000;
+  int64_t chunk_lines = 2000;
+  int threads = 0;
+  std::string device = "cpu";
+  bool attention_json = false;
+};
+
+void print_results(const std::vector<s2s::Translation>& results, const TranslateFlags& flags) {
+  for (const auto& r : results) {
+    if (flags.attention_json) {
+      nlohmann::json j = {{"translation", r.text}, {"source_tokens", r.source_pieces}, {"target_tokens", r.target_pieces},
+                          {"score", r.nbest.front().score}, {"attention", r.nbest.front().attention}};
+      std::cout << j.dump() << "\n";
+    } else if (flags.nbest > 1) {
+      for (size_t k = 0; k < r.nbest.size(); ++k) std::cout << r.nbest_texts[k] << "\t" << r.nbest[k].score << "\n";
+      std::cout << "\n";
+    } else {
+      std::cout << r.text << "\n";
+    }
+  }
+  std::cout.flush();
+}
+
+s2s::app::CommandRegistration registration([](CLI::App& root) {
+  auto flags = std::make_shared<TranslateFlags>();
+  auto* cmd = root.add_subcommand("translate", "Translate lines with a trained model (stdin to stdout by default)");
+  cmd->add_option("--model", flags->model, "Training directory")->required();
+  cmd->add_option("--input", flags->input, "Input file (default: stdin)");
+  cmd->add_option("--checkpoint", flags->checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
+  cmd->add_option("--beam", flags->beam, "Beam size (1 = greedy)")->check(CLI::PositiveNumber);
+  cmd->add_option("--nbest", flags->nbest, "Hypotheses per line (tab-separated with their scores; blank line after each)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--length-penalty", flags->length_penalty, "GNMT length penalty alpha");
+  cmd->add_option("--max-length-a", flags->max_length_a, "Output limit a*|src|+b: a");
+  cmd->add_option("--max-length-b", flags->max_length_b, "Output limit a*|src|+b: b");
+  cmd->add_option("--batch-tokens", flags->batch_tokens, "Source tokens (x beam) per decoding batch");
+  cmd->add_option("--chunk-lines", flags->chunk_lines, "Lines read ahead and sorted by length at a time");
+  cmd->add_option("--threads", flags->threads, "CPU threads (0 = all cores)");
+  cmd->add_option("--device", flags->device, "cpu or cuda");
+  cmd->add_flag("--attention-json", flags->attention_json,
+                "Print one JSON object per line with tokens and the attention of the best hypothesis");
+  cmd->callback([flags] {
+    if (flags->nbest > flags->beam) throw s2s::Error("--nbest " + std::to_string(flags->nbest) + " exceeds --beam " + std::to_string(flags->beam));
+    s2s::configure_threads(flags->threads);
+    auto bundle = s2s::load_model_bundle(flags->model, flags->checkpoint, s2s::resolve_device(flags->device));
+    s2s::TranslationOptions options;
+    options.search.beam = flags->beam;
+    options.search.nbest = flags->nbest;
+    options.search.length_penalty = flags->length_penalty;
+    options.search.max_length_a = flags->max_length_a;
+    options.search.max_length_b = flags->max_length_b;
+    options.search.keep_attention = flags->attention_json;
+    options.batch_tokens = flags->batch_tokens;
+    s2s::Translator translator(bundle, options);
+
+    std::ifstream file;
+    if (!flags->input.empty()) {
+      file.open(flags->input, std::ios::binary);
+      if (!file) throw s2s::Error("cannot open input " + flags->input);
+    }
+    std::istream& in = flags->input.empty() ? std::cin : file;
+    const std::string name = flags->input.empty() ? "stdin" : flags->input;
+    std::vector<std::string> chunk;
+    std::string line;
+    int64_t line_number = 0;
+    while (std::getline(in, line)) {
+      ++line_number;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!s2s::is_valid_utf8(line)) throw s2s::Error(name + " line " + std::to_string(line_number) + " is not valid UTF-8");
+      chunk.push_back(line);
+      if (static_cast<int64_t>(chunk.size()) >= flags->chunk_lines) {
+        print_results(translator.translate(chunk), *flags);
+        chunk.clear();
+      }
+    }
+    if (!chunk.empty()) print_results(translator.translate(chunk), *flags);
+  });
+});
+
+}  // namespace

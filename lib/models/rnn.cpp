@@ -1,0 +1,244 @@
+#include "models/rnn.h"
+
+#include "util/error.h"
+
+namespace s2s {
+
+nlohmann::json RnnOptions::to_json() const {
+  return {{"architecture", "rnn"},           {"cell", cell},
+          {"embed_dim", embed_dim},          {"hidden_dim", hidden_dim},
+          {"encoder_layers", encoder_layers}, {"decoder_layers", decoder_layers},
+          {"bidirectional", bidirectional},  {"attention", attention},
+          {"luong_score", luong_score},      {"input_feeding", input_feeding},
+          {"attention_dim", attention_dim},  {"dropout", dropout},
+          {"init_range", init_range}};
+}
+
+RnnOptions RnnOptions::from_json(const nlohmann::json& j) {
+  RnnOptions o;
+  o.cell = j.at("cell").get<std::string>();
+  o.embed_dim = j.at("embed_dim").get<int64_t>();
+  o.hidden_dim = j.at("hidden_dim").get<int64_t>();
+  o.encoder_layers = j.at("encoder_layers").get<int64_t>();
+  o.decoder_layers = j.at("decoder_layers").get<int64_t>();
+  o.bidirectional = j.at("bidirectional").get<bool>();
+  o.attention = j.at("attention").get<std::string>();
+  o.luong_score = j.at("luong_score").get<std::string>();
+  o.input_feeding = j.at("input_feeding").get<bool>();
+  o.attention_dim = j.at("attention_dim").get<int64_t>();
+  o.dropout = j.at("dropout").get<double>();
+  o.init_range = j.at("init_range").get<double>();
+  if (o.cell != "lstm" && o.cell != "gru") throw Error("model.cell must be \"lstm\" or \"gru\", not \"" + o.cell + "\"");
+  for (auto [name, value] : {std::pair<const char*, int64_t>{"embed_dim", o.embed_dim}, {"hidden_dim", o.hidden_dim},
+                             {"encoder_layers", o.encoder_layers}, {"decoder_layers", o.decoder_layers},
+                             {"attention_dim", o.attention_dim}}) {
+    if (value < 1) throw Error(std::string("model.") + name + " must be at least 1");
+  }
+  if (o.dropout < 0 || o.dropout >= 1) throw Error("model.dropout must be in [0, 1)");
+  return o;
+}
+
+RecurrentStackImpl::RecurrentStackImpl(bool lstm, int64_t input_dim, int64_t hidden_dim, int64_t layers,
+                                       bool bidirectional, double dropout)
+    : lstm_(lstm) {
+  if (lstm) {
+    lstm_module_ = register_module("rnn", torch::nn::LSTM(torch::nn::LSTMOptions(input_dim, hidden_dim)
+                                                              .num_layers(layers)
+                                                              .batch_first(true)
+                                                              .bidirectional(bidirectional)
+                                                              .dropout(layers > 1 ? dropout : 0.0)));
+  } else {
+    gru_module_ = register_module("rnn", torch::nn::GRU(torch::nn::GRUOptions(input_dim, hidden_dim)
+                                                            .num_layers(layers)
+                                                            .batch_first(true)
+                                                            .bidirectional(bidirectional)
+                                                            .dropout(layers > 1 ? dropout : 0.0)));
+  }
+}
+
+RecurrentStackImpl::Output RecurrentStackImpl::forward(const torch::Tensor& input, const torch::Tensor& hidden,
+                                                       const torch::Tensor& cell, const torch::Tensor& lengths) {
+  namespace rnn_utils = torch::nn::utils::rnn;
+  Output out;
+  if (lengths.defined()) {
+    auto packed = rnn_utils::pack_padded_sequence(input, lengths.to(torch::kCPU), /*batch_first=*/true,
+                                                  /*enforce_sorted=*/false);
+    auto unpack = [&](const rnn_utils::PackedSequence& result) {
+      return std::get<0>(rnn_utils::pad_packed_sequence(result, /*batch_first=*/true, 0.0, input.size(1)));
+    };
+    if (lstm_) {
+      auto [result, state] = lstm_module_->forward_with_packed_input(packed);
+      out.output = unpack(result);
+      out.hidden = std::get<0>(state);
+      out.cell = std::get<1>(state);
+    } else {
+      auto [result, state] = gru_module_->forward_with_packed_input(packed);
+      out.output = unpack(result);
+      out.hidden = state;
+    }
+    return out;
+  }
+  if (lstm_) {
+    torch::optional<std::tuple<torch::Tensor, torch::Tensor>> state;
+    if (hidden.defined()) state = std::make_tuple(hidden, cell);
+    auto [result, new_state] = lstm_module_->forward(input, state);
+    out.output = result;
+    out.hidden = std::get<0>(new_state);
+    out.cell = std::get<1>(new_state);
+  } else {
+    auto [result, new_state] = gru_module_->forward(input, hidden.defined() ? hidden : torch::Tensor());
+    out.output = result;
+    out.hidden = new_state;
+  }
+  return out;
+}
+
+namespace {
+// Positions of the decoder state in DecoderState::tensors.
+enum StateSlot { kMemory = 0, kMask, kKeys, kHidden, kCell, kFeed, kSlotCount };
+}  // namespace
+
+RnnSeq2Seq::RnnSeq2Seq(RnnOptions options, int64_t src_vocab, int64_t trg_vocab)
+    : options_(std::move(options)),
+      attention_kind_(parse_attention_kind(options_.attention, options_.luong_score)),
+      trg_vocab_(trg_vocab) {
+  const bool lstm = options_.cell == "lstm";
+  const int64_t dirs = options_.bidirectional ? 2 : 1;
+  const int64_t H = options_.hidden_dim, E = options_.embed_dim;
+  memory_dim_ = dirs * H;
+  src_embedding_ = register_module("src_embedding", torch::nn::Embedding(src_vocab, E));
+  trg_embedding_ = register_module("trg_embedding", torch::nn::Embedding(trg_vocab, E));
+  dropout_ = register_module("dropout", torch::nn::Dropout(options_.dropout));
+  encoder_ = register_module("encoder", RecurrentStack(lstm, E, H, options_.encoder_layers, options_.bidirectional,
+                                                       options_.dropout));
+  int64_t decoder_input = E;
+  if (attention_kind_ == AttentionKind::bahdanau) decoder_input += memory_dim_;
+  const bool luong = attention_kind_ == AttentionKind::luong_dot || attention_kind_ == AttentionKind::luong_general;
+  if (luong && options_.input_feeding) decoder_input += H;
+  decoder_ = register_module("decoder", RecurrentStack(lstm, decoder_input, H, options_.decoder_layers, false,
+                                                       options_.dropout));
+  bridge_hidden_ = register_module("bridge_hidden", torch::nn::Linear(memory_dim_, H));
+  if (lstm) bridge_cell_ = register_module("bridge_cell", torch::nn::Linear(memory_dim_, H));
+  if (attention_kind_ != AttentionKind::none) {
+    attention_ = register_module("attention", RnnAttention(attention_kind_, H, memory_dim_, options_.attention_dim));
+    const int64_t combined = attention_kind_ == AttentionKind::bahdanau ? H + memory_dim_ + E : H + memory_dim_;
+    attentional_ = register_module("attentional", torch::nn::Linear(combined, H));
+  }
+  output_ = register_module("output", torch::nn::Linear(H, trg_vocab));
+
+  torch::NoGradGuard no_grad;
+  for (auto& p : parameters()) p.uniform_(-options_.init_range, options_.init_range);
+}
+
+std::string RnnSeq2Seq::describe() const {
+  std::string cell = options_.cell == "lstm" ? "LSTM" : "GRU";
+  std::string attention = options_.attention == "luong" ? "luong-" + options_.luong_score : options_.attention;
+  return cell + " " + std::to_string(options_.encoder_layers) + "+" + std::to_string(options_.decoder_layers) +
+         " layers x " + std::to_string(options_.hidden_dim) + (options_.bidirectional ? ", bidirectional encoder" : "") +
+         ", attention " + attention;
+}
+
+EncoderOutput RnnSeq2Seq::encode(const torch::Tensor& src, const torch::Tensor& src_lengths) {
+  auto embedded = dropout_(src_embedding_(src));  // (B, S, E)
+  auto result = encoder_->forward(embedded, torch::Tensor(), torch::Tensor(), src_lengths);
+  const int64_t B = src.size(0), dirs = options_.bidirectional ? 2 : 1, L = options_.encoder_layers;
+  // (L*dirs, B, H) → (B, L, dirs*H): both directions of a layer side by side.
+  auto summarize = [&](const torch::Tensor& state) {
+    return state.view({L, dirs, B, options_.hidden_dim}).permute({2, 0, 1, 3}).reshape({B, L, memory_dim_});
+  };
+  EncoderOutput out;
+  out.memory = dropout_(result.output);  // (B, S, dirs*H)
+  out.src_mask = src.ne(0);
+  out.summary.push_back(summarize(result.hidden));
+  if (result.cell.defined()) out.summary.push_back(summarize(result.cell));
+  return out;
+}
+
+DecoderState RnnSeq2Seq::start(const EncoderOutput& encoded) {
+  DecoderState state;
+  state.tensors.resize(kSlotCount);
+  state.tensors[kMemory] = encoded.memory;
+  state.tensors[kMask] = encoded.src_mask;
+  if (attention_) state.tensors[kKeys] = attention_->project_keys(encoded.memory);
+  // Decoder layer l starts from encoder layer min(l, L_enc - 1), through a tanh bridge.
+  const int64_t Le = options_.encoder_layers, Ld = options_.decoder_layers;
+  auto layers = torch::clamp_max(torch::arange(Ld, torch::kLong), Le - 1).to(encoded.memory.device());
+  state.tensors[kHidden] = torch::tanh(bridge_hidden_(encoded.summary[0].index_select(1, layers)));  // (B, Ld, H)
+  if (bridge_cell_) state.tensors[kCell] = bridge_cell_(encoded.summary[1].index_select(1, layers));
+  const bool luong = attention_kind_ == AttentionKind::luong_dot || attention_kind_ == AttentionKind::luong_general;
+  if (luong && options_.input_feeding) {
+    state.tensors[kFeed] = torch::zeros({encoded.memory.size(0), options_.hidden_dim}, encoded.memory.options());
+  }
+  return state;
+}
+
+torch::Tensor RnnSeq2Seq::step(DecoderState& state, const torch::Tensor& prev_tokens) {
+  return step_embedded(state, dropout_(trg_embedding_(prev_tokens)));
+}
+
+torch::Tensor RnnSeq2Seq::step_embedded(DecoderState& state, const torch::Tensor& embedded) {
+  auto& t = state.tensors;
+  auto to_layers = [](const torch::Tensor& s) { return s.defined() ? s.transpose(0, 1).contiguous() : s; };
+  auto run = [&](const torch::Tensor& input) -> torch::Tensor {  // input (B, I) → top output (B, H)
+    auto result = decoder_->forward(input.unsqueeze(1), to_layers(t[kHidden]), to_layers(t[kCell]), torch::Tensor());
+    t[kHidden] = result.hidden.transpose(0, 1);
+    if (result.cell.defined()) t[kCell] = result.cell.transpose(0, 1);
+    return result.output.squeeze(1);
+  };
+  torch::Tensor hidden;  // (B, H), the input of the output layer
+  switch (attention_kind_) {
+    case AttentionKind::none:
+      hidden = run(embedded);
+      break;
+    case AttentionKind::bahdanau: {
+      // Attend with the previous top-layer state, then update the recurrence.
+      auto query = t[kHidden].select(1, options_.decoder_layers - 1);
+      auto att = attention_(query, t[kKeys], t[kMemory], t[kMask]);
+      torch::Tensor output = run(torch::cat({embedded, att.context}, 1));
+      hidden = torch::tanh(attentional_(torch::cat({output, att.context, embedded}, 1)));
+      state.attention = att.weights;
+      break;
+    }
+    case AttentionKind::luong_dot:
+    case AttentionKind::luong_general: {
+      // Update the recurrence first, then attend with the new state.
+      torch::Tensor input = t[kFeed].defined() ? torch::cat({embedded, t[kFeed]}, 1) : embedded;
+      auto output = run(input);
+      auto att = attention_(output, t[kKeys], t[kMemory], t[kMask]);
+      hidden = torch::tanh(attentional_(torch::cat({output, att.context}, 1)));
+      if (t[kFeed].defined()) t[kFeed] = hidden;
+      state.attention = att.weights;
+      break;
+    }
+  }
+  state.position += 1;
+  return output_(dropout_(hidden));
+}
+
+DecodeOutput RnnSeq2Seq::decode(const EncoderOutput& encoded, const torch::Tensor& trg_in) {
+  auto embedded = dropout_(trg_embedding_(trg_in));  // (B, T, E)
+  DecoderState state = start(encoded);
+  DecodeOutput out;
+  if (attention_kind_ == AttentionKind::none) {
+    // No attention: nothing depends on earlier outputs but the recurrence
+    // itself, so the fused multi-step kernel runs the whole target at once.
+    auto& t = state.tensors;
+    auto cell = t[kCell].defined() ? t[kCell].transpose(0, 1).contiguous() : t[kCell];
+    auto result = decoder_->forward(embedded, t[kHidden].transpose(0, 1).contiguous(), cell, torch::Tensor());
+    out.logits = output_(dropout_(result.output));
+    return out;
+  }
+  const int64_t T = trg_in.size(1);
+  std::vector<torch::Tensor> logits, attention;
+  logits.reserve(T);
+  attention.reserve(T);
+  for (int64_t i = 0; i < T; ++i) {
+    logits.push_back(step_embedded(state, embedded.select(1, i)));
+    attention.push_back(state.attention);
+  }
+  out.logits = torch::stack(logits, 1);       // (B, T, V)
+  out.attention = torch::stack(attention, 1); // (B, T, S)
+  return out;
+}
+
+}  // namespace s2s

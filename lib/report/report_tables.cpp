@@ -1,0 +1,243 @@
+#include "report/report_tables.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace s2s::report {
+
+namespace {
+
+std::string setup_of(const ModelInfo& m) {
+  std::string arch = m.architecture.empty() ? std::string(kDash) : m.architecture;
+  if (m.attention.empty()) return arch;
+  return arch + (m.attention == "none" ? ", no attention" : ", " + m.attention + " attention");
+}
+
+// The beam size shared by all models, or nullopt when absent or different.
+std::optional<double> common_beam_size(const std::vector<ModelInfo>& models) {
+  std::optional<double> common;
+  for (const auto& m : models) {
+    auto b = number_at(*m.json, "test/beam/beam_size");
+    if (!b) continue;
+    if (common && *common != *b) return std::nullopt;
+    common = b;
+  }
+  return common;
+}
+
+}  // namespace
+
+const std::vector<LatencyKind>& latency_kinds() {
+  static const std::vector<LatencyKind> kinds = {
+      {"encoder", "Encoder", "source length (tokens)"},
+      {"teacher_forced_decoder", "Decoder, teacher-forced", "target length (tokens)"},
+      {"autoregressive", "Autoregressive decoding", "output length (tokens)"},
+  };
+  return kinds;
+}
+
+Table headline_table(const std::vector<ModelInfo>& models) {
+  Table t;
+  auto beam = common_beam_size(models);
+  t.caption = "Results at equal training budget (test set" + (beam ? "; beam size " + grouped(beam) : std::string()) + ")";
+  t.headers = {"Model", "Setup", "Parameters", "Steps", "Train time (s)", "Stopped by", "Target tok/s",
+               "Final train loss", "BLEU greedy", "BLEU beam", "chrF greedy", "chrF beam", "Greedy sent/s"};
+  t.text_columns = 2;
+  t.other_text_columns = {5};
+  for (const auto& m : models) {
+    const auto& j = *m.json;
+    std::string beam_bleu = fixed(number_at(j, "test/beam/bleu"), 1);
+    if (!beam) {
+      if (auto b = number_at(j, "test/beam/beam_size"); b && beam_bleu != kDash) beam_bleu += " (k=" + grouped(b) + ")";
+    }
+    t.rows.push_back({m.name, setup_of(m), parameter_count(number_at(j, "parameters")),
+                      grouped(number_at(j, "training/steps")), fixed(number_at(j, "training/wall_seconds"), 1),
+                      string_at(j, "training/stopped_because").value_or(kDash),
+                      grouped(number_at(j, "training/target_tokens_per_second")),
+                      fixed(number_at(j, "training/final_train_loss"), 3), fixed(number_at(j, "test/greedy/bleu"), 1),
+                      beam_bleu, fixed(number_at(j, "test/greedy/chrf"), 1), fixed(number_at(j, "test/beam/chrf"), 1),
+                      fixed(number_at(j, "test/greedy/sentences_per_second"), 1)});
+    t.row_colors.push_back(m.color);
+  }
+  return t;
+}
+
+std::vector<std::string> bucket_names(const std::vector<ModelInfo>& models) {
+  std::vector<std::string> names;
+  for (const auto& m : models) {
+    const nlohmann::json* list = array_at(*m.json, "test/bleu_by_length");
+    if (list == nullptr) continue;
+    for (const auto& entry : *list) {
+      auto name = string_at(entry, "bucket");
+      if (name && std::find(names.begin(), names.end(), *name) == names.end()) names.push_back(*name);
+    }
+  }
+  return names;
+}
+
+const nlohmann::json* bucket_entry(const ModelInfo& model, const std::string& bucket) {
+  const nlohmann::json* list = array_at(*model.json, "test/bleu_by_length");
+  if (list == nullptr) return nullptr;
+  for (const auto& entry : *list)
+    if (string_at(entry, "bucket") == bucket) return &entry;
+  return nullptr;
+}
+
+Table by_length_table(const std::vector<ModelInfo>& models) {
+  Table t;
+  t.caption = "Test BLEU by source length (tokens)";
+  t.headers = {"Source length", "Sentences"};
+  for (const auto& m : models) t.headers.push_back(m.name);
+  for (const auto& name : bucket_names(models)) {
+    // Sentence counts should agree across models (same test set); show each when they do not.
+    std::vector<std::string> counts;
+    for (const auto& m : models) {
+      const nlohmann::json* e = bucket_entry(m, name);
+      if (e == nullptr) continue;
+      std::string c = grouped(number_at(*e, "sentences"));
+      if (std::find(counts.begin(), counts.end(), c) == counts.end()) counts.push_back(c);
+    }
+    std::string count_cell;
+    for (std::size_t i = 0; i < counts.size(); ++i) count_cell += (i ? " / " : "") + counts[i];
+    if (count_cell.empty()) count_cell = kDash;
+    std::vector<std::string> row = {name, count_cell};
+    for (const auto& m : models) {
+      const nlohmann::json* e = bucket_entry(m, name);
+      row.push_back(e == nullptr ? std::string(kDash) : fixed(number_at(*e, "bleu"), 1));
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+std::vector<double> latency_lengths(const std::vector<ModelInfo>& models, const std::string& kind) {
+  std::set<double> lengths;
+  for (const auto& m : models) {
+    const nlohmann::json* list = array_at(*m.json, "latency/" + kind);
+    if (list == nullptr) continue;
+    for (const auto& entry : *list)
+      if (auto l = number_at(entry, "length")) lengths.insert(*l);
+  }
+  return {lengths.begin(), lengths.end()};
+}
+
+Table latency_table(const std::vector<ModelInfo>& models) {
+  Table t;
+  t.caption = "Latency in milliseconds by length (tokens)";
+  std::set<double> all;
+  for (const auto& kind : latency_kinds())
+    for (double l : latency_lengths(models, kind.key)) all.insert(l);
+  std::vector<double> lengths(all.begin(), all.end());
+  t.headers = {"Measurement", "Model"};
+  for (double l : lengths) t.headers.push_back(grouped(l));
+  t.text_columns = 2;
+  t.swatch_column = 1;
+  for (const auto& kind : latency_kinds()) {
+    for (const auto& m : models) {
+      const nlohmann::json* list = array_at(*m.json, std::string("latency/") + kind.key);
+      if (list == nullptr) continue;
+      std::vector<std::string> row = {kind.title, m.name};
+      for (double l : lengths) {
+        std::optional<double> ms;
+        for (const auto& entry : *list)
+          if (number_at(entry, "length") == l) ms = number_at(entry, "ms");
+        row.push_back(milliseconds(ms));
+      }
+      t.rows.push_back(std::move(row));
+      t.row_colors.push_back(m.color);
+    }
+  }
+  return t;
+}
+
+std::string milliseconds(std::optional<double> ms) {
+  if (!ms) return kDash;
+  const double a = std::fabs(*ms);
+  return fixed(ms, a < 10 ? 2 : a < 100 ? 1 : 0);
+}
+
+std::string duration(std::optional<double> seconds) {
+  if (!seconds) return kDash;
+  std::string s = fixed(seconds, 1) + " s";
+  if (*seconds >= 120) s += " (" + fixed(*seconds / 60.0, 1) + " min)";
+  return s;
+}
+
+std::string budget_sentence(const nlohmann::json& results) {
+  auto steps = number_at(results, "budget/max_steps");
+  auto minutes = number_at(results, "budget/max_minutes");
+  if (steps && minutes)
+    return "at most " + grouped(steps) + " steps or " + significant(minutes, 3) +
+           " minutes of training per model, whichever came first";
+  if (steps) return "at most " + grouped(steps) + " training steps per model";
+  if (minutes) return "at most " + significant(minutes, 3) + " minutes of training per model";
+  return "";
+}
+
+std::string corpus_sentence(const nlohmann::json& results) {
+  auto name = string_at(results, "corpus/name");
+  auto train = number_at(results, "corpus/train_pairs");
+  auto dev = number_at(results, "corpus/dev_pairs");
+  auto test = number_at(results, "corpus/test_pairs");
+  auto vocab = number_at(results, "corpus/vocab_size");
+  if (!name && !train && !dev && !test && !vocab) return "";
+  std::string s = name.value_or("corpus");
+  std::vector<std::string> parts;
+  if (train) parts.push_back(grouped(train) + " training");
+  if (dev) parts.push_back(grouped(dev) + " dev");
+  if (test) parts.push_back(grouped(test) + " test");
+  if (!parts.empty()) {
+    s += ": ";
+    for (std::size_t i = 0; i < parts.size(); ++i) s += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
+    s += " sentence pairs";
+  }
+  if (vocab) s += (parts.empty() ? ": " : ", ") + std::string("vocabulary ") + grouped(vocab);
+  return s;
+}
+
+Table run_table(const nlohmann::json& results) {
+  Table t;
+  t.headers = {"Item", "Value"};
+  t.text_columns = 2;
+  auto str = [&](const std::string& path) { return string_at(results, path).value_or(kDash); };
+  std::string cores = grouped(number_at(results, "machine/cores"));
+  std::string threads = grouped(number_at(results, "machine/threads"));
+  std::string budget = budget_sentence(results);
+  std::string corpus = corpus_sentence(results);
+  t.rows = {
+      {"Command", str("command")},
+      {"Started at", str("started_at")},
+      {"Wall time", duration(number_at(results, "wall_seconds"))},
+      {"Seed", grouped(number_at(results, "seed"))},
+      {"s2s version", str("s2s_version")},
+      {"CPU", str("machine/cpu")},
+      {"Cores / threads", cores + " / " + threads},
+      {"Device", str("machine/device")},
+      {"LibTorch", str("machine/torch_version")},
+      {"BLAS", str("machine/blas")},
+      {"Corpus", corpus.empty() ? std::string(kDash) : corpus},
+      {"Corpus directory", str("corpus/dir")},
+      {"Budget", budget.empty() ? std::string(kDash) : budget},
+  };
+  return t;
+}
+
+std::vector<Signature> signatures(const std::vector<ModelInfo>& models) {
+  std::vector<Signature> out;
+  for (const auto& m : models) {
+    for (const char* decoding : {"greedy", "beam"}) {
+      auto sig = string_at(*m.json, std::string("test/") + decoding + "/signature");
+      if (!sig || sig->empty()) continue;
+      auto it = std::find_if(out.begin(), out.end(), [&](const Signature& s) { return s.signature == *sig; });
+      if (it == out.end()) {
+        out.push_back({*sig, {}});
+        it = out.end() - 1;
+      }
+      it->used_by.push_back(m.name + " " + decoding);
+    }
+  }
+  return out;
+}
+
+}  // namespace s2s::report

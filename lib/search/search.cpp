@@ -1,0 +1,224 @@
+#include "search/search.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "text/tokenizer.h"
+#include "util/error.h"
+
+namespace s2s {
+namespace {
+
+double length_normalized(double log_prob, size_t length, double alpha) {
+  if (alpha == 0.0) return log_prob;
+  return log_prob / std::pow((5.0 + static_cast<double>(length)) / 6.0, alpha);
+}
+
+// Steps the decoder by one token, with or without reusing its state. Without
+// reuse the whole prefix is decoded again, which is what the cache saves.
+torch::Tensor next_log_probs(Seq2SeqModel& model, DecoderState& state, const EncoderOutput& encoded,
+                             const torch::Tensor& prefix, const torch::Tensor& last_tokens, bool use_cache) {
+  if (use_cache) return torch::log_softmax(model.step(state, last_tokens), -1);
+  auto out = model.decode(encoded, prefix);
+  auto last = out.logits.select(1, prefix.size(1) - 1);
+  if (out.attention.defined()) state.attention = out.attention.select(1, prefix.size(1) - 1);
+  return torch::log_softmax(last, -1);
+}
+
+EncoderOutput select_rows(const EncoderOutput& encoded, const torch::Tensor& index) {
+  EncoderOutput out;
+  out.memory = encoded.memory.index_select(0, index);
+  out.src_mask = encoded.src_mask.index_select(0, index);
+  for (const auto& s : encoded.summary) out.summary.push_back(s.index_select(0, index));
+  return out;
+}
+
+std::vector<float> attention_row(const torch::Tensor& attention, int64_t row, int64_t length) {
+  auto values = attention[row].narrow(0, 0, length).to(torch::kFloat).contiguous();
+  return std::vector<float>(values.data_ptr<float>(), values.data_ptr<float>() + length);
+}
+
+std::vector<std::vector<Hypothesis>> greedy(Seq2SeqModel& model, const torch::Tensor& src, const torch::Tensor& lengths,
+                                            const SearchOptions& options) {
+  const int64_t B = src.size(0);
+  auto encoded = model.encode(src, lengths);
+  auto state = model.start(encoded);
+  auto cpu_lengths = lengths.to(torch::kCPU);
+  const int64_t max_len = static_cast<int64_t>(options.max_length_a * src.size(1)) + options.max_length_b;
+  std::vector<Hypothesis> hyps(B);
+  std::vector<char> done(B, 0);
+  int64_t remaining = B;
+  auto tokens = torch::full({B}, SpecialIds::bos, torch::TensorOptions().dtype(torch::kLong).device(src.device()));
+  auto prefix = tokens.unsqueeze(1);
+  for (int64_t t = 0; t < max_len && remaining > 0; ++t) {
+    auto log_probs = next_log_probs(model, state, encoded, prefix, tokens, options.use_cache);  // (B, V)
+    auto [best, best_ids] = log_probs.max(-1);
+    tokens = best_ids;
+    if (!options.use_cache) prefix = torch::cat({prefix, tokens.unsqueeze(1)}, 1);
+    auto ids = best_ids.to(torch::kCPU), values = best.to(torch::kCPU).to(torch::kDouble);
+    const int64_t* id_data = ids.data_ptr<int64_t>();
+    const double* value_data = values.data_ptr<double>();
+    for (int64_t b = 0; b < B; ++b) {
+      if (done[b]) continue;
+      hyps[b].log_prob += value_data[b];
+      if (options.keep_attention && state.attention.defined()) {
+        hyps[b].attention.push_back(attention_row(state.attention, b, cpu_lengths[b].item<int64_t>()));
+      }
+      if (id_data[b] == SpecialIds::eos) {
+        done[b] = 1;
+        --remaining;
+      } else {
+        hyps[b].tokens.push_back(id_data[b]);
+      }
+    }
+  }
+  std::vector<std::vector<Hypothesis>> out(B);
+  for (int64_t b = 0; b < B; ++b) {
+    hyps[b].score = length_normalized(hyps[b].log_prob, hyps[b].tokens.size() + 1, options.length_penalty);
+    out[b].push_back(std::move(hyps[b]));
+  }
+  return out;
+}
+
+// One live path of the beam, kept on the host (the tensors hold the rest).
+struct BeamEntry {
+  std::vector<int64_t> tokens;
+  double log_prob = 0.0;
+  std::vector<std::vector<float>> attention;
+};
+
+std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torch::Tensor& src,
+                                                 const torch::Tensor& lengths, const SearchOptions& options) {
+  const int64_t B = src.size(0), K = options.beam;
+  const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(src.device());
+  auto encoded_single = model.encode(src, lengths);
+  // Every sentence gets K rows: row b*K + k is beam k of sentence b.
+  auto expand = torch::arange(B, long_options).repeat_interleave(K);
+  auto encoded = select_rows(encoded_single, expand);
+  auto state = model.start(encoded);
+  auto cpu_lengths = lengths.to(torch::kCPU);
+  const int64_t max_len = static_cast<int64_t>(options.max_length_a * src.size(1)) + options.max_length_b;
+
+  std::vector<std::vector<BeamEntry>> beams(B, std::vector<BeamEntry>(1));  // start: one empty path each
+  std::vector<std::vector<Hypothesis>> finished(B);
+  std::vector<char> done(B, 0);
+  auto tokens = torch::full({B * K}, SpecialIds::bos, long_options);
+  auto prefix = tokens.unsqueeze(1);
+
+  for (int64_t t = 0; t < max_len; ++t) {
+    auto log_probs = next_log_probs(model, state, encoded, prefix, tokens, options.use_cache).to(torch::kDouble);  // (B*K, V)
+    const int64_t V = log_probs.size(1);
+    // Cumulative scores of each row's path; rows without a live path get -inf.
+    std::vector<double> base(B * K, -std::numeric_limits<double>::infinity());
+    for (int64_t b = 0; b < B; ++b) {
+      if (done[b]) continue;
+      for (size_t k = 0; k < beams[b].size(); ++k) base[b * K + k] = beams[b][k].log_prob;
+    }
+    auto base_tensor = torch::tensor(base, torch::kDouble).to(log_probs.device());
+    auto total = (log_probs + base_tensor.unsqueeze(1)).view({B, K * V});
+    const int64_t take = std::min<int64_t>(2 * K, K * V);
+    auto [top_scores, top_ids] = total.topk(take, 1);
+    top_scores = top_scores.to(torch::kCPU);
+    top_ids = top_ids.to(torch::kCPU);
+    auto score_at = top_scores.accessor<double, 2>();
+    auto id_at = top_ids.accessor<int64_t, 2>();
+    auto attention = options.keep_attention && state.attention.defined() ? state.attention.to(torch::kCPU) : torch::Tensor();
+
+    std::vector<int64_t> parent_rows(B * K, 0), next_tokens(B * K, SpecialIds::pad);
+    std::vector<std::vector<BeamEntry>> next_beams(B);
+    for (int64_t b = 0; b < B; ++b) {
+      if (done[b]) continue;
+      for (int64_t j = 0; j < take && static_cast<int64_t>(next_beams[b].size()) < K; ++j) {
+        const double score = score_at[b][j];
+        if (!std::isfinite(score)) break;
+        const int64_t flat = id_at[b][j];
+        const int64_t k = flat / V, token = flat % V;
+        const BeamEntry& parent = beams[b][k];
+        BeamEntry child{parent.tokens, score, {}};
+        if (options.keep_attention) {
+          child.attention = parent.attention;
+          if (attention.defined()) child.attention.push_back(attention_row(attention, b * K + k, cpu_lengths[b].item<int64_t>()));
+        }
+        if (token == SpecialIds::eos) {
+          if (static_cast<int64_t>(finished[b].size()) < K) {
+            Hypothesis h{child.tokens, score, length_normalized(score, child.tokens.size() + 1, options.length_penalty),
+                         std::move(child.attention)};
+            finished[b].push_back(std::move(h));
+          }
+          continue;
+        }
+        child.tokens.push_back(token);
+        const int64_t row = b * K + static_cast<int64_t>(next_beams[b].size());
+        parent_rows[row] = b * K + k;
+        next_tokens[row] = token;
+        next_beams[b].push_back(std::move(child));
+      }
+      // A sentence is done once it has K finished hypotheses (every beam ended in EOS).
+      if (static_cast<int64_t>(finished[b].size()) >= K || next_beams[b].empty()) done[b] = 1;
+    }
+    beams = std::move(next_beams);
+    if (std::all_of(done.begin(), done.end(), [](char d) { return d != 0; })) break;
+    auto parent_index = torch::tensor(parent_rows, torch::kLong).to(src.device());
+    Seq2SeqModel::reorder(state, parent_index);
+    tokens = torch::tensor(next_tokens, torch::kLong).to(src.device());
+    if (!options.use_cache) prefix = torch::cat({prefix.index_select(0, parent_index), tokens.unsqueeze(1)}, 1);
+  }
+
+  std::vector<std::vector<Hypothesis>> out(B);
+  for (int64_t b = 0; b < B; ++b) {
+    // Paths cut by the length limit compete with the finished ones.
+    if (!done[b]) {
+      for (auto& entry : beams[b]) {
+        finished[b].push_back(Hypothesis{entry.tokens, entry.log_prob,
+                                         length_normalized(entry.log_prob, entry.tokens.size() + 1, options.length_penalty),
+                                         std::move(entry.attention)});
+      }
+    }
+    auto& list = finished[b];
+    std::stable_sort(list.begin(), list.end(), [](const Hypothesis& a, const Hypothesis& c) { return a.score > c.score; });
+    for (auto& h : list) {
+      bool duplicate = std::any_of(out[b].begin(), out[b].end(), [&](const Hypothesis& o) { return o.tokens == h.tokens; });
+      if (!duplicate) out[b].push_back(std::move(h));
+      if (static_cast<int>(out[b].size()) >= options.nbest) break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::vector<Hypothesis>> search(Seq2SeqModel& model, const torch::Tensor& src, const torch::Tensor& lengths,
+                                            const SearchOptions& options) {
+  if (options.beam < 1) throw Error("beam size must be at least 1");
+  if (options.nbest < 1 || options.nbest > options.beam) throw Error("nbest must be between 1 and the beam size");
+  torch::NoGradGuard no_grad;
+  if (options.beam == 1) return greedy(model, src, lengths, options);
+  return beam_search(model, src, lengths, options);
+}
+
+std::vector<double> score_outputs(Seq2SeqModel& model, const torch::Tensor& src, const torch::Tensor& lengths,
+                                  const std::vector<std::vector<int64_t>>& outputs) {
+  torch::NoGradGuard no_grad;
+  const int64_t B = src.size(0);
+  size_t longest = 0;
+  for (const auto& o : outputs) longest = std::max(longest, o.size());
+  const int64_t T = static_cast<int64_t>(longest) + 1;
+  auto trg_in = torch::full({B, T}, SpecialIds::pad, torch::kLong);
+  auto trg_out = torch::full({B, T}, SpecialIds::pad, torch::kLong);
+  for (int64_t b = 0; b < B; ++b) {
+    trg_in[b][0] = SpecialIds::bos;
+    for (size_t i = 0; i < outputs[b].size(); ++i) {
+      trg_in[b][i + 1] = outputs[b][i];
+      trg_out[b][i] = outputs[b][i];
+    }
+    trg_out[b][outputs[b].size()] = SpecialIds::eos;
+  }
+  auto encoded = model.encode(src, lengths);
+  auto log_probs = torch::log_softmax(model.decode(encoded, trg_in.to(src.device())).logits, -1).to(torch::kCPU);
+  auto picked = log_probs.gather(2, trg_out.unsqueeze(2)).squeeze(2).masked_fill(trg_out.eq(SpecialIds::pad), 0.0);
+  auto sums = picked.sum(1).to(torch::kDouble);
+  return std::vector<double>(sums.data_ptr<double>(), sums.data_ptr<double>() + B);
+}
+
+}  // namespace s2s

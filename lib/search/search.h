@@ -1,0 +1,39 @@
+#pragma once
+// Greedy and beam search over the Seq2SeqModel interface, batched, for both
+// architectures: each step feeds one token per hypothesis through step() and
+// reuses the model's state (RNN hidden state, Transformer key/value cache).
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "models/seq2seq.h"
+
+namespace s2s {
+
+struct SearchOptions {
+  int beam = 1;                  // 1 = greedy
+  int nbest = 1;                 // hypotheses returned per sentence (<= beam)
+  double length_penalty = 1.0;   // GNMT alpha: score = log p / ((5 + |y|) / 6)^alpha
+  double max_length_a = 1.5;     // output length limit: a * |src| + b tokens
+  int64_t max_length_b = 10;
+  bool keep_attention = false;   // record the attention of the best hypothesis
+  bool use_cache = true;         // false: re-run the whole prefix every step (for benchmarks)
+};
+
+struct Hypothesis {
+  std::vector<int64_t> tokens;   // without BOS and EOS
+  double log_prob = 0.0;         // sum of token log-probabilities, EOS included
+  double score = 0.0;            // log_prob after the length penalty
+  std::vector<std::vector<float>> attention;  // (steps, S) when keep_attention; S = real source length
+};
+
+// src (B, S) padded ids with EOS, lengths (B). Returns, per sentence, up to
+// nbest hypotheses sorted by score, best first, all distinct.
+std::vector<std::vector<Hypothesis>> search(Seq2SeqModel& model, const torch::Tensor& src, const torch::Tensor& lengths,
+                                            const SearchOptions& options);
+
+// Teacher-forced log-probability of given outputs (tokens without EOS; EOS is scored) — for tests and n-best rescoring.
+std::vector<double> score_outputs(Seq2SeqModel& model, const torch::Tensor& src, const torch::Tensor& lengths,
+                                  const std::vector<std::vector<int64_t>>& outputs);
+
+}  // namespace s2s

@@ -1,0 +1,104 @@
+#include "train/checkpoint.h"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "data/dataset.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+namespace s2s {
+namespace {
+
+constexpr char kMagic[8] = {'S', '2', 'S', 'C', 'K', 'P', 'T', '1'};
+
+std::string read_payload(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot open checkpoint " + path);
+  char magic[8];
+  uint64_t checksum = 0, size = 0;
+  if (!in.read(magic, 8) || std::memcmp(magic, kMagic, 8) != 0) {
+    throw Error("checkpoint " + path + " is not an s2s checkpoint (bad header)");
+  }
+  if (!in.read(reinterpret_cast<char*>(&checksum), 8) || !in.read(reinterpret_cast<char*>(&size), 8)) {
+    throw Error("checkpoint " + path + " is truncated (header)");
+  }
+  std::string payload(size, '\0');
+  if (size > (uint64_t(1) << 40) || !in.read(payload.data(), static_cast<std::streamsize>(size))) {
+    throw Error("checkpoint " + path + " is truncated: expected " + std::to_string(size) + " payload bytes");
+  }
+  if (fingerprint(payload) != checksum) throw Error("checkpoint " + path + " is corrupted (checksum mismatch)");
+  return payload;
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const CheckpointContents& contents) {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive model_archive, optimizer_archive;
+  contents.model->save(model_archive);
+  archive.write("model", model_archive);
+  if (contents.optimizer != nullptr) {
+    contents.optimizer->save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+  }
+  archive.write("trainer_state", c10::IValue(contents.trainer_state.dump()));
+  if (contents.rng_state.defined()) archive.write("rng_state", contents.rng_state);
+  std::ostringstream buffer;
+  archive.save_to(buffer);
+  const std::string payload = buffer.str();
+  const uint64_t checksum = fingerprint(payload), size = payload.size();
+  write_file_atomically(path, [&](std::ostream& out) {
+    out.write(kMagic, 8);
+    out.write(reinterpret_cast<const char*>(&checksum), 8);
+    out.write(reinterpret_cast<const char*>(&size), 8);
+    out.write(payload.data(), static_cast<std::streamsize>(payload.size()));
+  });
+}
+
+static void load_archive(const std::string& path, const std::string& payload, torch::serialize::InputArchive& archive) {
+  try {
+    std::istringstream stream(payload);
+    archive.load_from(stream);
+  } catch (const std::exception& e) {
+    throw Error("checkpoint " + path + " cannot be read: " + e.what());
+  }
+}
+
+void load_checkpoint(const std::string& path, CheckpointContents& contents) {
+  const std::string payload = read_payload(path);
+  torch::serialize::InputArchive archive;
+  load_archive(path, payload, archive);
+  try {
+    torch::serialize::InputArchive model_archive;
+    archive.read("model", model_archive);
+    contents.model->load(model_archive);
+    if (contents.optimizer != nullptr) {
+      torch::serialize::InputArchive optimizer_archive;
+      if (archive.try_read("optimizer", optimizer_archive)) contents.optimizer->load(optimizer_archive);
+    }
+    c10::IValue state;
+    archive.read("trainer_state", state);
+    contents.trainer_state = nlohmann::json::parse(state.toStringRef());
+    torch::Tensor rng;
+    if (archive.try_read("rng_state", rng)) contents.rng_state = rng;
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    auto newline = what.find('\n');
+    throw Error("checkpoint " + path + " does not match this model (different config?): " + what.substr(0, newline));
+  }
+}
+
+nlohmann::json read_checkpoint_state(const std::string& path) {
+  const std::string payload = read_payload(path);
+  torch::serialize::InputArchive archive;
+  load_archive(path, payload, archive);
+  c10::IValue state;
+  archive.read("trainer_state", state);
+  return nlohmann::json::parse(state.toStringRef());
+}
+
+}  // namespace s2s

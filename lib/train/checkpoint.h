@@ -1,0 +1,32 @@
+#pragma once
+// Checkpoints: model parameters, optimizer state and the trainer's own state
+// (step, data position, RNG, schedule) in one file, written atomically and
+// protected by a checksum so a truncated or corrupted file is refused with a
+// clear error instead of loading garbage.
+//
+// File layout: "S2SCKPT1" | uint64 FNV-1a checksum of the payload | uint64
+// payload size | payload (a torch::serialize archive).
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace s2s {
+
+struct CheckpointContents {
+  torch::nn::Module* model = nullptr;        // saved / loaded in place
+  torch::optim::Optimizer* optimizer = nullptr;  // optional
+  nlohmann::json trainer_state;              // step, epoch, position, schedule, metrics
+  torch::Tensor rng_state;                   // the CPU generator's state
+};
+
+void save_checkpoint(const std::string& path, const CheckpointContents& contents);
+
+// Loads into contents.model (and .optimizer when set). Throws s2s::Error naming
+// the file when it is missing, truncated, corrupted, or made for another model.
+void load_checkpoint(const std::string& path, CheckpointContents& contents);
+
+// Reads only the trainer state (cheap inspection, e.g. for `compare` resume).
+nlohmann::json read_checkpoint_state(const std::string& path);
+
+}  // namespace s2s

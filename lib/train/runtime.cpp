@@ -1,0 +1,86 @@
+#include "train/runtime.h"
+
+#include <torch/version.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "util/error.h"
+
+namespace s2s {
+
+int configure_threads(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(threads);
+  return torch::get_num_threads();
+}
+
+torch::Device resolve_device(const std::string& name) {
+  if (name == "cpu") return torch::Device(torch::kCPU);
+  if (name == "cuda") {
+    if (!torch::cuda::is_available()) throw Error("--device cuda asked for, but this LibTorch build has no usable CUDA device");
+    return torch::Device(torch::kCUDA);
+  }
+  throw Error("device must be cpu or cuda, not \"" + name + "\"");
+}
+
+std::string loaded_blas() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  std::string found = "unknown";
+  while (std::getline(maps, line)) {
+    if (line.find("openblas") != std::string::npos) return "openblas";
+    if (line.find("libmkl") != std::string::npos) return "mkl";
+    if (line.find("blis") != std::string::npos) return "blis";
+    if (line.find("libblas.so") != std::string::npos) found = "reference (" + line.substr(line.find('/')) + ")";
+  }
+  return found;
+}
+
+double probe_matmul_gflops() {
+  torch::NoGradGuard no_grad;
+  auto a = torch::randn({512, 512}), b = torch::randn({512, 512});
+  auto c = torch::matmul(a, b);  // warm-up
+  const int repeats = 5;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < repeats; ++i) c = torch::matmul(a, b);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return 2.0 * 512 * 512 * 512 * repeats / seconds / 1e9;
+}
+
+static std::string cpu_model() {
+  std::ifstream info("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(info, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      auto colon = line.find(':');
+      return colon == std::string::npos ? line : line.substr(colon + 2);
+    }
+  }
+  return "unknown";
+}
+
+nlohmann::json describe_machine(const torch::Device& device) {
+  return {{"cpu", cpu_model()},
+          {"cores", std::thread::hardware_concurrency()},
+          {"threads", torch::get_num_threads()},
+          {"torch_version", TORCH_VERSION},
+          {"blas", loaded_blas()},
+          {"device", device.str()}};
+}
+
+void print_startup_banner(const torch::Device& device) {
+  const double gflops = probe_matmul_gflops();
+  std::cerr << "s2s " << S2S_VERSION << " | LibTorch " << TORCH_VERSION << " | device " << device.str() << " | threads "
+            << torch::get_num_threads() << " | BLAS " << loaded_blas() << " (" << static_cast<int>(gflops)
+            << " GFLOP/s fp32 matmul)\n";
+  if (device.is_cpu() && gflops < 20.0) {
+    std::cerr << "s2s: warning: matrix multiply runs at " << gflops
+              << " GFLOP/s: this looks like the reference BLAS; install libopenblas0-pthread for a ~30x speed-up\n";
+  }
+}
+
+}  // namespace s2s

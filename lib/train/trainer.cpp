@@ -1,0 +1,473 @@
+#include "train/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "data/dataset.h"
+#include "metrics/bleu.h"
+#include "models/seq2seq.h"
+#include "train/checkpoint.h"
+#include "train/loss.h"
+#include "train/runtime.h"
+#include "train/schedule.h"
+#include "translate/translator.h"
+#include "util/atomic_file.h"
+#include "util/config.h"
+#include "util/error.h"
+
+namespace s2s {
+
+nlohmann::json TrainSummary::to_json() const {
+  return {{"steps", steps},
+          {"epochs_completed", epochs_completed},
+          {"train_seconds", train_seconds},
+          {"wall_seconds", wall_seconds},
+          {"target_tokens", target_tokens},
+          {"target_tokens_per_second", train_seconds > 0 ? target_tokens / train_seconds : 0.0},
+          {"final_train_loss", final_train_loss},
+          {"best_metric", best_metric},
+          {"stopped_because", stopped_because},
+          {"parameters", parameters}};
+}
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+extern "C" void request_stop(int) { stop_requested = true; }
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+bool exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+std::string format_duration(double seconds) {
+  const int64_t s = static_cast<int64_t>(seconds);
+  std::ostringstream out;
+  out << std::setfill('0') << std::setw(2) << s / 3600 << ":" << std::setw(2) << (s / 60) % 60 << ":" << std::setw(2)
+      << s % 60;
+  return out.str();
+}
+
+// The trainer's own position, saved in every checkpoint.
+struct Progress {
+  int64_t step = 0;
+  int64_t epoch = 0;
+  int64_t batch_in_epoch = 0;  // batches of the current epoch already consumed
+  double train_seconds = 0.0;
+  double wall_seconds = 0.0;
+  int64_t target_tokens = 0;
+  double best_metric = -std::numeric_limits<double>::infinity();
+  int64_t bad_evaluations = 0;
+  nlohmann::json to_json() const {
+    return {{"step", step}, {"epoch", epoch}, {"batch_in_epoch", batch_in_epoch}, {"train_seconds", train_seconds},
+            {"wall_seconds", wall_seconds}, {"target_tokens", target_tokens},
+            {"best_metric", std::isfinite(best_metric) ? nlohmann::json(best_metric) : nlohmann::json()},
+            {"bad_evaluations", bad_evaluations}};
+  }
+  void from_json(const nlohmann::json& j) {
+    step = j.at("step");
+    epoch = j.at("epoch");
+    batch_in_epoch = j.at("batch_in_epoch");
+    train_seconds = j.at("train_seconds");
+    wall_seconds = j.at("wall_seconds");
+    target_tokens = j.at("target_tokens");
+    best_metric = j.at("best_metric").is_null() ? -std::numeric_limits<double>::infinity() : j.at("best_metric").get<double>();
+    bad_evaluations = j.at("bad_evaluations");
+  }
+};
+
+class Trainer {
+ public:
+  explicit Trainer(const TrainOptions& options);
+  TrainSummary run();
+
+ private:
+  void load_data();
+  void save(const std::string& name);
+  void resume();
+  // Forward + backward over one optimizer step's batches; returns the summed loss.
+  double accumulate_gradients(const std::vector<std::vector<int64_t>>& group);
+  // The single place where gradients become a parameter update (and where a
+  // data-parallel all-reduce will go).
+  void apply_gradients(double learning_rate);
+  nlohmann::json evaluate();
+  void log_metrics(const nlohmann::json& record);
+  void set_learning_rate(double lr);
+
+  TrainOptions options_;
+  const nlohmann::json& cfg_;
+  torch::Device device_{torch::kCPU};
+  CorpusTokenizers tokenizers_;
+  EncodedSplit train_, dev_;
+  std::vector<std::string> dev_sources_, dev_references_;
+  ModelPtr model_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::unique_ptr<LearningRateSchedule> schedule_;
+  Progress progress_;
+  std::string metrics_path_;
+};
+
+Trainer::Trainer(const TrainOptions& options) : options_(options), cfg_(options_.config) {
+  const auto& train = cfg_["train"];
+  configure_threads(train["threads"].get<int>());
+  device_ = resolve_device(train["device"].get<std::string>());
+  torch::manual_seed(train["seed"].get<uint64_t>());
+  if (!options_.quiet) print_startup_banner(device_);
+
+  ::mkdir(options_.run_dir.c_str(), 0755);
+  if (!exists(options_.run_dir)) throw Error("cannot create run directory " + options_.run_dir);
+  metrics_path_ = options_.run_dir + "/metrics.jsonl";
+  const std::string last = options_.run_dir + "/checkpoint_last.pt";
+  if (!options_.resume && exists(last)) {
+    throw Error(options_.run_dir + " already holds a training run; pass --resume to continue it or choose another --out");
+  }
+  if (options_.resume && !exists(last)) throw Error("--resume: " + last + " does not exist");
+
+  load_data();
+  model_ = build_model(cfg_["model"], tokenizers_.source->vocab_size(), tokenizers_.target->vocab_size());
+  model_->to(device_);
+
+  const double lr = train["learning_rate"];
+  if (train["optimizer"] == "adamw") {
+    optimizer_ = std::make_unique<torch::optim::AdamW>(
+        model_->parameters(), torch::optim::AdamWOptions(lr)
+                                  .betas({train["beta1"].get<double>(), train["beta2"].get<double>()})
+                                  .eps(1e-9)
+                                  .weight_decay(train["weight_decay"].get<double>()));
+  } else {
+    optimizer_ = std::make_unique<torch::optim::Adam>(
+        model_->parameters(), torch::optim::AdamOptions(lr)
+                                  .betas({train["beta1"].get<double>(), train["beta2"].get<double>()})
+                                  .eps(1e-9)
+                                  .weight_decay(train["weight_decay"].get<double>()));
+  }
+  schedule_ = std::make_unique<LearningRateSchedule>(train["schedule"], lr, train["warmup_steps"].get<int64_t>(),
+                                                     train["plateau_factor"].get<double>(),
+                                                     train["plateau_patience"].get<int64_t>(),
+                                                     train["min_learning_rate"].get<double>());
+
+  // The run directory is self-contained: config and tokenizer models beside the checkpoints.
+  write_text_atomically(options_.run_dir + "/config.json", cfg_.dump(2) + "\n");
+  if (tokenizers_.joint) {
+    write_text_atomically(options_.run_dir + "/spm.model", tokenizers_.source->serialized());
+  } else {
+    write_text_atomically(options_.run_dir + "/spm.src.model", tokenizers_.source->serialized());
+    write_text_atomically(options_.run_dir + "/spm.trg.model", tokenizers_.target->serialized());
+  }
+  if (options_.resume) resume();
+}
+
+void Trainer::load_data() {
+  const std::string dir = cfg_["data"]["dir"];
+  if (dir.empty()) throw Error("data.dir is not set: point it at a corpus directory made by s2s prepare");
+  if (!exists(dir)) throw Error("data.dir " + dir + " does not exist");
+  tokenizers_ = CorpusTokenizers::load(dir);
+  train_ = load_encoded_split(dir, "train", tokenizers_, cfg_["data"]["max_length"].get<int64_t>());
+  if (train_.ids.size() == 0) throw Error("no training pairs left in " + dir + "/train.* after the length filter");
+  dev_ = load_encoded_split(dir, "dev", tokenizers_, 0);
+  auto dev_text_src = dir + "/dev.src", dev_text_trg = dir + "/dev.trg";
+  const int64_t limit = cfg_["eval"]["max_sentences"].get<int64_t>();
+  std::ifstream src(dev_text_src), trg(dev_text_trg);
+  std::string a, b;
+  while (std::getline(src, a) && std::getline(trg, b)) {
+    if (limit > 0 && static_cast<int64_t>(dev_sources_.size()) >= limit) break;
+    dev_sources_.push_back(a);
+    dev_references_.push_back(b);
+  }
+  if (!options_.quiet) {
+    std::cerr << "data: " << train_.ids.size() << " training pairs (" << train_.dropped_too_long << " over "
+              << cfg_["data"]["max_length"] << " tokens dropped" << (train_.from_cache ? ", from cache" : "") << "), "
+              << dev_.ids.size() << " dev pairs\n";
+  }
+}
+
+void Trainer::set_learning_rate(double lr) {
+  for (auto& group : optimizer_->param_groups()) {
+    if (auto* adam = dynamic_cast<torch::optim::AdamOptions*>(&group.options())) adam->lr(lr);
+    if (auto* adamw = dynamic_cast<torch::optim::AdamWOptions*>(&group.options())) adamw->lr(lr);
+  }
+}
+
+void Trainer::save(const std::string& name) {
+  nlohmann::json state = progress_.to_json();
+  state["schedule"] = schedule_->state();
+  state["model_description"] = model_->describe();
+  CheckpointContents contents;
+  contents.model = model_.get();
+  contents.optimizer = optimizer_.get();
+  contents.trainer_state = state;
+  {
+    auto generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    contents.rng_state = generator.get_state();
+  }
+  save_checkpoint(options_.run_dir + "/" + name, contents);
+}
+
+void Trainer::resume() {
+  CheckpointContents contents;
+  contents.model = model_.get();
+  contents.optimizer = optimizer_.get();
+  load_checkpoint(options_.run_dir + "/checkpoint_last.pt", contents);
+  progress_.from_json(contents.trainer_state);
+  schedule_->restore(contents.trainer_state.at("schedule"));
+  if (contents.rng_state.defined()) {
+    auto generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_state(contents.rng_state);
+  }
+  // Metrics logged after the checkpoint belong to the lost future: drop them.
+  if (exists(metrics_path_)) {
+    std::ifstream in(metrics_path_);
+    std::string line, kept;
+    while (std::getline(in, line)) {
+      auto record = nlohmann::json::parse(line, nullptr, false);
+      if (!record.is_discarded() && record.value("step", int64_t{0}) <= progress_.step) kept += line + "\n";
+    }
+    write_text_atomically(metrics_path_, kept);
+  }
+  if (!options_.quiet) std::cerr << "resumed from step " << progress_.step << " (epoch " << progress_.epoch + 1 << ")\n";
+}
+
+double Trainer::accumulate_gradients(const std::vector<std::vector<int64_t>>& group) {
+  int64_t tokens = 0;
+  for (const auto& indices : group) {
+    for (int64_t i : indices) tokens += static_cast<int64_t>(train_.ids.target[i].size()) + 1;
+  }
+  torch::Tensor total = torch::zeros({}, torch::TensorOptions().device(device_));
+  for (const auto& indices : group) {
+    Batch batch = collate(train_.ids, indices);
+    auto encoded = model_->encode(batch.src.to(device_), batch.src_lengths.to(device_));
+    auto out = model_->decode(encoded, batch.trg_in.to(device_));
+    auto sums = label_smoothed_loss(out.logits, batch.trg_out.to(device_), cfg_["train"]["label_smoothing"].get<double>());
+    (sums.loss / static_cast<double>(tokens)).backward();
+    total += sums.loss.detach();
+  }
+  progress_.target_tokens += tokens;
+  return total.item<double>() / static_cast<double>(tokens);
+}
+
+void Trainer::apply_gradients(double learning_rate) {
+  const double clip = cfg_["train"]["clip_norm"];
+  if (clip > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), clip);
+  set_learning_rate(learning_rate);
+  optimizer_->step();
+  optimizer_->zero_grad();
+}
+
+nlohmann::json Trainer::evaluate() {
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  nlohmann::json result = {{"type", "eval"}, {"step", progress_.step}};
+  // Dev loss over every dev pair (plain NLL per token).
+  BatchingOptions batching;
+  batching.max_tokens = cfg_["data"]["max_tokens"].get<int64_t>();
+  for (size_t i = 0; i < dev_.ids.size(); ++i) batching.max_tokens = std::max(batching.max_tokens, pair_cost(dev_.ids, i));
+  batching.shuffle = false;
+  double nll = 0.0;
+  int64_t tokens = 0;
+  for (const auto& indices : make_batches(dev_.ids, batching, 0)) {
+    Batch batch = collate(dev_.ids, indices);
+    auto encoded = model_->encode(batch.src.to(device_), batch.src_lengths.to(device_));
+    auto out = model_->decode(encoded, batch.trg_in.to(device_));
+    nll += label_smoothed_loss(out.logits, batch.trg_out.to(device_), 0.0).nll.item<double>();
+    tokens += batch.target_tokens;
+  }
+  if (tokens > 0) {
+    result["dev_loss"] = nll / tokens;
+    result["dev_perplexity"] = std::exp(nll / tokens);
+  }
+  if (cfg_["eval"]["bleu"].get<bool>() && !dev_sources_.empty()) {
+    ModelBundle bundle{model_, tokenizers_, cfg_, device_, ""};
+    TranslationOptions translation;
+    translation.search.beam = cfg_["eval"]["beam"].get<int>();
+    translation.search.max_length_a = cfg_["eval"]["max_length_a"].get<double>();
+    translation.search.max_length_b = cfg_["eval"]["max_length_b"].get<int64_t>();
+    auto start = Clock::now();
+    auto hyps = Translator(bundle, translation).translate_text(dev_sources_);
+    result["dev_bleu"] = corpus_bleu(hyps, {dev_references_}).score;
+    result["dev_decode_seconds"] = seconds_since(start);
+  }
+  model_->train();
+  return result;
+}
+
+void Trainer::log_metrics(const nlohmann::json& record) {
+  std::ofstream out(metrics_path_, std::ios::app);
+  out << record.dump() << "\n";
+  if (!out) throw Error("cannot append to " + metrics_path_);
+}
+
+TrainSummary Trainer::run() {
+  const auto& train = cfg_["train"];
+  const int64_t max_steps = train["max_steps"], max_epochs = train["max_epochs"], log_every = train["log_every"];
+  const int64_t accumulate = train["accumulate"], eval_every = cfg_["eval"]["every_steps"];
+  const int64_t patience = cfg_["eval"]["patience"];
+  const double max_seconds = train["max_minutes"].get<double>() * 60.0;
+  const bool metric_is_bleu = cfg_["eval"]["metric"] == "bleu" && cfg_["eval"]["bleu"].get<bool>();
+  const bool skip_nonfinite = train["nonfinite_loss"] == "skip";
+  if (max_steps <= 0 && max_seconds <= 0 && max_epochs <= 0) {
+    throw Error("no training budget: set train.max_steps, train.max_minutes or train.max_epochs");
+  }
+
+  BatchingOptions batching;
+  batching.max_tokens = cfg_["data"]["max_tokens"];
+  batching.max_sentences = cfg_["data"]["max_sentences"];
+  batching.seed = train["seed"];
+
+  stop_requested = false;
+  auto previous_int = std::signal(SIGINT, request_stop);
+  auto previous_term = std::signal(SIGTERM, request_stop);
+
+  TrainSummary summary;
+  summary.parameters = model_->parameter_count();
+  if (!options_.quiet) std::cerr << "model: " << model_->describe() << ", " << summary.parameters << " parameters\n";
+  model_->train();
+  const auto wall_start = Clock::now() - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(progress_.wall_seconds));
+  double window_loss = 0.0;
+  int64_t window_steps = 0, window_tokens = 0;
+  auto window_start = Clock::now();
+  double window_train_seconds = 0.0;
+  bool evaluated_at_end = false;
+
+  auto evaluate_and_checkpoint = [&] {
+    auto record = evaluate();
+    record["seconds"] = progress_.train_seconds;
+    record["wall_seconds"] = seconds_since(wall_start);
+    double metric = metric_is_bleu && record.contains("dev_bleu") ? record["dev_bleu"].get<double>()
+                                                                   : -record.value("dev_loss", 0.0);
+    schedule_->observe(metric);
+    const bool improved = metric > progress_.best_metric;
+    if (improved) {
+      progress_.best_metric = metric;
+      progress_.bad_evaluations = 0;
+    } else {
+      ++progress_.bad_evaluations;
+    }
+    progress_.wall_seconds = seconds_since(wall_start);
+    log_metrics(record);
+    save("checkpoint_last.pt");
+    if (improved) save("checkpoint_best.pt");
+    if (!options_.quiet) {
+      std::cerr << "eval step " << progress_.step << " | dev loss " << std::fixed << std::setprecision(3)
+                << record.value("dev_loss", 0.0);
+      if (record.contains("dev_bleu")) std::cerr << " | dev BLEU " << std::setprecision(2) << record["dev_bleu"].get<double>();
+      std::cerr << (improved ? " | best so far" : "") << "\n" << std::defaultfloat;
+    }
+  };
+
+  std::string stop_reason;
+  while (stop_reason.empty()) {
+    auto batches = make_batches(train_.ids, batching, progress_.epoch);
+    while (stop_reason.empty() && progress_.batch_in_epoch < static_cast<int64_t>(batches.size())) {
+      const int64_t begin = progress_.batch_in_epoch;
+      const int64_t end = std::min<int64_t>(begin + accumulate, batches.size());
+      std::vector<std::vector<int64_t>> group(batches.begin() + begin, batches.begin() + end);
+      const auto step_start = Clock::now();
+      const int64_t tokens_before = progress_.target_tokens;
+      const double loss = accumulate_gradients(group);
+      progress_.batch_in_epoch = end;
+      if (!std::isfinite(loss)) {
+        optimizer_->zero_grad();
+        if (!skip_nonfinite) {
+          stop_reason = "nonfinite_loss";
+          std::cerr << "s2s: error: the loss became " << loss << " at step " << progress_.step + 1
+                    << "; stopping (set train.nonfinite_loss=skip to skip such steps)\n";
+          break;
+        }
+        std::cerr << "s2s: warning: skipped step " << progress_.step + 1 << ": loss is " << loss << "\n";
+        continue;
+      }
+      apply_gradients(schedule_->rate(progress_.step + 1));
+      progress_.step += 1;
+      const double step_seconds = seconds_since(step_start);
+      progress_.train_seconds += step_seconds;
+      window_train_seconds += step_seconds;
+      window_loss += loss;
+      window_steps += 1;
+      window_tokens += progress_.target_tokens - tokens_before;
+      summary.final_train_loss = loss;
+      evaluated_at_end = false;
+
+      if (log_every > 0 && (progress_.step % log_every == 0)) {
+        const double tokens_per_second = window_train_seconds > 0 ? window_tokens / window_train_seconds : 0.0;
+        nlohmann::json record = {{"type", "train"},
+                                 {"step", progress_.step},
+                                 {"epoch", progress_.epoch + 1},
+                                 {"seconds", progress_.train_seconds},
+                                 {"loss", window_loss / window_steps},
+                                 {"lr", schedule_->rate(progress_.step)},
+                                 {"tokens_per_second", tokens_per_second}};
+        log_metrics(record);
+        if (!options_.quiet) {
+          std::string eta = "?";
+          if (max_steps > 0) eta = format_duration(progress_.train_seconds / progress_.step * (max_steps - progress_.step));
+          if (max_seconds > 0) eta = format_duration(std::max(0.0, max_seconds - progress_.train_seconds));
+          std::cerr << "step " << progress_.step << " | epoch " << progress_.epoch + 1 << " | loss " << std::fixed
+                    << std::setprecision(3) << window_loss / window_steps << " | lr " << std::scientific
+                    << std::setprecision(2) << schedule_->rate(progress_.step) << std::defaultfloat << " | "
+                    << static_cast<int64_t>(tokens_per_second) << " tok/s | " << format_duration(progress_.train_seconds)
+                    << " | ETA " << eta << "\n";
+        }
+        window_loss = 0.0;
+        window_steps = window_tokens = 0;
+        window_train_seconds = 0.0;
+        window_start = Clock::now();
+      }
+      if (eval_every > 0 && progress_.step % eval_every == 0) {
+        evaluate_and_checkpoint();
+        evaluated_at_end = true;
+        if (patience > 0 && progress_.bad_evaluations >= patience) stop_reason = "early_stopping";
+      }
+      if (max_steps > 0 && progress_.step >= max_steps) stop_reason = "max_steps";
+      if (max_seconds > 0 && progress_.train_seconds >= max_seconds) stop_reason = "max_minutes";
+      if (stop_requested) stop_reason = "interrupted";
+    }
+    if (stop_reason.empty()) {
+      progress_.epoch += 1;
+      progress_.batch_in_epoch = 0;
+      summary.epochs_completed = progress_.epoch;
+      if (max_epochs > 0 && progress_.epoch >= max_epochs) stop_reason = "max_epochs";
+    }
+  }
+  std::signal(SIGINT, previous_int);
+  std::signal(SIGTERM, previous_term);
+
+  if (stop_reason == "interrupted") {
+    progress_.wall_seconds = seconds_since(wall_start);
+    save("checkpoint_last.pt");
+    std::cerr << "interrupted at step " << progress_.step << "; checkpoint saved, continue with --resume\n";
+  } else if (!evaluated_at_end && stop_reason != "nonfinite_loss") {
+    evaluate_and_checkpoint();
+  }
+  summary.steps = progress_.step;
+  summary.epochs_completed = progress_.epoch;
+  summary.train_seconds = progress_.train_seconds;
+  summary.wall_seconds = seconds_since(wall_start);
+  summary.target_tokens = progress_.target_tokens;
+  summary.best_metric = progress_.best_metric;
+  summary.stopped_because = stop_reason;
+  write_text_atomically(options_.run_dir + "/summary.json", summary.to_json().dump(2) + "\n");
+  return summary;
+}
+
+}  // namespace
+
+TrainSummary train_model(const TrainOptions& options) {
+  Trainer trainer(options);
+  return trainer.run();
+}
+
+}  // namespace s2s

@@ -1,0 +1,33 @@
+#pragma once
+// One training loop for every architecture: the same batches, loss, optimizer,
+// schedule, validation and checkpoints, whatever model the config builds.
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace s2s {
+
+struct TrainOptions {
+  nlohmann::json config;     // resolved (train_config.h)
+  std::string run_dir;       // checkpoints, metrics.jsonl, config.json, tokenizer models
+  bool resume = false;       // continue from run_dir/checkpoint_last.pt
+  bool quiet = false;        // no progress lines on stderr
+};
+
+struct TrainSummary {
+  int64_t steps = 0;
+  int64_t epochs_completed = 0;
+  double train_seconds = 0.0;      // time spent in training steps (validation excluded)
+  double wall_seconds = 0.0;       // everything, validation included
+  int64_t target_tokens = 0;
+  double final_train_loss = 0.0;   // label-smoothed, per token, over the last log window
+  double best_metric = 0.0;
+  std::string stopped_because;     // max_steps | max_minutes | max_epochs | early_stopping | interrupted | nonfinite_loss
+  int64_t parameters = 0;
+  nlohmann::json to_json() const;
+};
+
+// Trains as the config says. Throws s2s::Error on bad input; SIGINT/SIGTERM
+// end the run early with a checkpoint (stopped_because = "interrupted").
+TrainSummary train_model(const TrainOptions& options);
+
+}  // namespace s2s

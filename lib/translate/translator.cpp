@@ -1,0 +1,99 @@
+#include "translate/translator.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "train/checkpoint.h"
+#include "util/config.h"
+#include "util/error.h"
+
+namespace s2s {
+
+static bool exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+ModelBundle load_model_bundle(const std::string& run_dir, const std::string& which, const torch::Device& device) {
+  if (!exists(run_dir)) throw Error("model " + run_dir + " does not exist");
+  const std::string config_path = run_dir + "/config.json";
+  if (!exists(config_path)) throw Error(run_dir + " is not a training directory (no config.json)");
+  ModelBundle bundle;
+  bundle.config = read_json_file(config_path);
+  bundle.tokenizers = CorpusTokenizers::load(run_dir);
+  bundle.model = build_model(bundle.config.at("model"), bundle.tokenizers.source->vocab_size(),
+                             bundle.tokenizers.target->vocab_size());
+  std::string path = run_dir + "/checkpoint_" + which + ".pt";
+  if (which == "best" && !exists(path)) path = run_dir + "/checkpoint_last.pt";
+  if (!exists(path)) throw Error(run_dir + " has no checkpoint (" + path + ")");
+  CheckpointContents contents;
+  contents.model = bundle.model.get();
+  load_checkpoint(path, contents);
+  bundle.model->to(device);
+  bundle.model->eval();
+  bundle.device = device;
+  bundle.checkpoint_path = path;
+  return bundle;
+}
+
+Translator::Translator(ModelBundle& bundle, TranslationOptions options) : bundle_(bundle), options_(options) {}
+
+std::vector<Translation> Translator::translate(const std::vector<std::string>& lines) {
+  torch::NoGradGuard no_grad;
+  bundle_.model->eval();
+  const int64_t n = static_cast<int64_t>(lines.size());
+  std::vector<Translation> results(n);
+  std::vector<std::vector<int32_t>> encoded(n);
+  std::vector<int64_t> order;
+  for (int64_t i = 0; i < n; ++i) {
+    if (lines[i].find_first_not_of(" \t\r") == std::string::npos) {  // empty in, empty out
+      results[i].nbest_texts.push_back("");
+      results[i].nbest.push_back(Hypothesis{});
+      continue;
+    }
+    auto ids = bundle_.tokenizers.source->encode(lines[i]);
+    encoded[i].assign(ids.begin(), ids.end());
+    order.push_back(i);
+  }
+  // Longest first, so the first batch shows the memory peak early.
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return encoded[a].size() > encoded[b].size(); });
+  size_t start = 0;
+  while (start < order.size()) {
+    const int64_t longest = static_cast<int64_t>(encoded[order[start]].size()) + 1;
+    const int64_t beam = std::max(1, options_.search.beam);
+    size_t count = std::max<int64_t>(1, options_.batch_tokens / (longest * beam));
+    count = std::min(count, order.size() - start);
+    std::vector<std::vector<int32_t>> sources;
+    for (size_t j = 0; j < count; ++j) sources.push_back(encoded[order[start + j]]);
+    auto [src, lengths] = collate_sources(sources);
+    auto hyps = search(*bundle_.model, src.to(bundle_.device), lengths.to(bundle_.device), options_.search);
+    for (size_t j = 0; j < count; ++j) {
+      Translation& t = results[order[start + j]];
+      t.nbest = std::move(hyps[j]);
+      const auto& best = t.nbest.front().tokens;
+      for (const auto& h : t.nbest) {
+        t.nbest_texts.push_back(bundle_.tokenizers.target->decode(std::vector<int>(h.tokens.begin(), h.tokens.end())));
+      }
+      t.text = t.nbest_texts.front();
+      if (options_.search.keep_attention) {
+        for (int32_t id : sources[j]) t.source_pieces.push_back(bundle_.tokenizers.source->id_to_piece(id));
+        t.source_pieces.push_back("</s>");
+        for (int64_t id : best) t.target_pieces.push_back(bundle_.tokenizers.target->id_to_piece(static_cast<int>(id)));
+        t.target_pieces.push_back("</s>");
+      }
+    }
+    start += count;
+  }
+  return results;
+}
+
+std::vector<std::string> Translator::translate_text(const std::vector<std::string>& lines) {
+  std::vector<std::string> out;
+  for (auto& t : translate(lines)) out.push_back(std::move(t.text));
+  return out;
+}
+
+}  // namespace s2s

@@ -1,0 +1,5 @@
+Hola mundo.
+El perro come.
+
+Una casa grande y blanca.
+Gracias.

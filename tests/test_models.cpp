@@ -1,0 +1,379 @@
+// Behaviour of the two model families behind the Seq2SeqModel interface:
+// padding invariance, causality, incremental == parallel decoding, attention
+// distributions, gradient flow, save/load, learning a toy task, parameter
+// counts and config validation. Every property is checked for every
+// configuration in model_cases().
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "model_test_support.h"
+#include "models/seq2seq.h"
+#include "util/error.h"
+
+using namespace s2s_test;
+
+namespace {
+
+torch::Tensor token_loss(const torch::Tensor& logits, const torch::Tensor& targets) {
+  namespace F = torch::nn::functional;
+  return F::cross_entropy(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}),
+                          F::CrossEntropyFuncOptions().ignore_index(kPad));
+}
+
+// A batch of three sentence pairs of different lengths, so that every row but
+// one carries padding on both sides.
+Batch mixed_batch(const ModelCase& c) {
+  auto src = random_sequences({5, 3, 7}, c.src_vocab, 11);
+  auto trg = random_sequences({4, 6, 2}, c.trg_vocab, 12);
+  return make_batch(src, trg);
+}
+
+std::string temp_path(const std::string& stem) {
+  auto dir = std::filesystem::temp_directory_path();
+  return (dir / (stem + "-" + std::to_string(::getpid()) + ".pt")).string();
+}
+
+}  // namespace
+
+TEST_CASE("encoder memory and decoder logits at real positions ignore appended padding", "[models]") {
+  auto c = GENERATE(from_range(model_cases()));
+  CAPTURE(c.name);
+  torch::NoGradGuard no_grad;
+  auto model = build_case(c);
+  auto b = mixed_batch(c);
+
+  auto encoded = model->encode(b.src, b.src_lengths);
+  auto decoded = model->decode(encoded, b.trg_in);
+
+  auto padded_encoded = model->encode(append_padding(b.src, 4), b.src_lengths);
+  auto padded_decoded = model->decode(padded_encoded, append_padding(b.trg_in, 3));
+
+  const int64_t S = b.src.size(1), T = b.trg_in.size(1);
+  REQUIRE(padded_encoded.memory.size(1) == S + 4);
+  REQUIRE(padded_decoded.logits.size(1) == T + 3);
+  REQUIRE(padded_encoded.src_mask.narrow(1, S, 4).any().item<bool>() == false);
+  REQUIRE(torch::equal(padded_encoded.src_mask.narrow(1, 0, S), encoded.src_mask));
+
+  auto src_real = encoded.src_mask.unsqueeze(2).expand_as(encoded.memory);
+  CHECK(max_abs_diff(encoded.memory.masked_select(src_real),
+                     padded_encoded.memory.narrow(1, 0, S).masked_select(src_real)) <= 1e-5);
+
+  auto trg_real = b.trg_in.ne(kPad).unsqueeze(2).expand_as(decoded.logits);
+  CHECK(max_abs_diff(decoded.logits.masked_select(trg_real),
+                     padded_decoded.logits.narrow(1, 0, T).masked_select(trg_real)) <= 1e-5);
+}
+
+TEST_CASE("a batch of different lengths gives each sentence the outputs it gets alone", "[models]") {
+  auto c = GENERATE(from_range(model_cases()));
+  CAPTURE(c.name);
+  torch::NoGradGuard no_grad;
+  auto model = build_case(c);
+  auto b = mixed_batch(c);
+
+  auto encoded = model->encode(b.src, b.src_lengths);
+  auto decoded = model->decode(encoded, b.trg_in);
+
+  for (int64_t i = 0; i < b.src.size(0); ++i) {
+    CAPTURE(i);
+    const int64_t s = b.src_lengths[i].item<int64_t>(), t = b.trg_lengths[i].item<int64_t>();
+    auto src = b.src.narrow(0, i, 1).narrow(1, 0, s);
+    auto trg = b.trg_in.narrow(0, i, 1).narrow(1, 0, t);
+    auto alone_encoded = model->encode(src, b.src_lengths.narrow(0, i, 1));
+    auto alone_decoded = model->decode(alone_encoded, trg);
+    CHECK(max_abs_diff(alone_encoded.memory, encoded.memory.narrow(0, i, 1).narrow(1, 0, s)) <= 1e-5);
+    CHECK(max_abs_diff(alone_decoded.logits, decoded.logits.narrow(0, i, 1).narrow(1, 0, t)) <= 1e-5);
+    if (c.has_attention) {
+      CHECK(max_abs_diff(alone_decoded.attention,
+                         decoded.attention.narrow(0, i, 1).narrow(1, 0, t).narrow(2, 0, s)) <= 1e-5);
+    }
+  }
+}
+
+TEST_CASE("changing target token t leaves the logits of every earlier position unchanged", "[models]") {
+  auto c = GENERATE(from_range(model_cases()));
+  CAPTURE(c.name);
+  torch::NoGradGuard no_grad;
+  auto model = build_case(c);
+  auto src = random_sequences({6, 4}, c.src_vocab, 21);
+  auto trg = random_sequences({6, 6}, c.trg_vocab, 22);
+  auto b = make_batch(src, trg);
+  auto encoded = model->encode(b.src, b.src_lengths);
+  auto logits = model->decode(encoded, b.trg_in).logits;
+
+  const int64_t T = b.trg_in.size(1);
+  for (int64_t t = 1; t < T; ++t) {
+    CAPTURE(t);
+    auto changed = b.trg_in.clone();
+    // Another word id at position t (in both rows).
+    auto column = changed.select(1, t);
+    column.copy_((column - kFirstWord + 5) % (c.trg_vocab - kFirstWord) + kFirstWord);
+    REQUIRE(!torch::equal(column, b.trg_in.select(1, t)));
+    auto changed_logits = model->decode(encoded, changed).logits;
+    CHECK(max_abs_diff(changed_logits.narrow(1, 0, t), logits.narrow(1, 0, t)) <= 1e-6);
+    // Not vacuous: the logits at t itself do see the new token.
+    CHECK(max_abs_diff(changed_logits.select(1, t), logits.select(1, t)) > 1e-4);
+  }
+}
+
+TEST_CASE("step-by-step decoding gives the teacher-forced logits, also after reorder", "[models]") {
+  auto c = GENERATE(from_range(model_cases()));
+  CAPTURE(c.name);
+  torch::NoGradGuard no_grad;
+  auto model = build_case(c);
+  auto b = mixed_batch(c);
+  auto encoded = model->encode(b.src, b.src_lengths);
+  auto decoded = model->decode(encoded, b.trg_in);
+  const int64_t T = b.trg_in.size(1);
+
+  SECTION("every step matches decode()") {
+    auto state = model->start(encoded);
+    for (int64_t t = 0; t < T; ++t) {
+      CAPTURE(t);
+      auto logits = model->step(state, b.trg_in.select(1, t));
+      REQUIRE(logits.sizes() == torch::IntArrayRef({b.src.size(0), c.trg_vocab}));
+      CHECK(max_abs_diff(logits, decoded.logits.select(1, t)) <= 1e-4);
+      CHECK(state.position == t + 1);
+      if (c.has_attention) {
+        REQUIRE(state.attention.defined());
+        CHECK(max_abs_diff(state.attention, decoded.attention.select(1, t)) <= 1e-4);
+      }
+    }
+  }
+
+  SECTION("after reorder() with a beam-style index the steps match decode() of the reordered batch") {
+    // Rows repeated and permuted, as beam search does: 3 sentences → 4 rows.
+    auto index = torch::tensor({2, 0, 0, 1}, torch::kLong);
+    const int64_t split = 3;  // steps before the reorder
+    auto reordered_encoded = model->encode(b.src.index_select(0, index), b.src_lengths.index_select(0, index));
+    auto reordered_trg = b.trg_in.index_select(0, index);
+    auto reference = model->decode(reordered_encoded, reordered_trg);
+
+    auto state = model->start(encoded);
+    for (int64_t t = 0; t < split; ++t) model->step(state, b.trg_in.select(1, t));
+    s2s::Seq2SeqModel::reorder(state, index);
+    CHECK(state.position == split);
+    for (int64_t t = split; t < T; ++t) {
+      CAPTURE(t);
+      auto logits = model->step(state, reordered_trg.select(1, t));
+      REQUIRE(logits.size(0) == index.size(0));
+      CHECK(max_abs_diff(logits, reference.logits.select(1, t)) <= 1e-4);
+      if (c.has_attention) CHECK(max_abs_diff(state.attention, reference.attention.select(1, t)) <= 1e-4);
+    }
+  }
+}
+
+TEST_CASE("attention weights are distributions over the real source positions", "[models]") {
+  auto c = GENERATE(from_range(model_cases()));
+  CAPTURE(c.name);
+  torch::NoGradGuard no_grad;
+  auto model = build_case(c);
+  auto b = mixed_batch(c);
+  // Extra padding beyond the longest sentence too.
+  auto src = append_padding(b.src, 2);
+  auto encoded = model->encode(src, b.src_lengths);
+  auto decoded = model->decode(encoded, b.trg_in);
+  auto state = model->start(encoded);
+  model->step(state, b.trg_in.select(1, 0));
+
+  const int64_t B = src.size(0), S = src.size(1), T = b.trg_in.size(1);
+  if (!c.has_attention) {
+    CHECK_FALSE(decoded.attention.defined());
+    CHECK_FALSE(decoded.head_attention.defined());
+    CHECK_FALSE(state.attention.defined());
+    CHECK_FALSE(state.head_attention.defined());
+    return;
+  }
+  auto pad = src.eq(kPad);  // (B, S)
+
+  auto check_distribution = [&](const torch::Tensor& weights, const torch::Tensor& pad_mask) {
+    // weights (..., S); pad_mask broadcastable to it
+    CHECK(max_abs_diff(weights.sum(-1), torch::ones_like(weights.sum(-1))) <= 1e-5);
+    CHECK(weights.min().item<double>() >= 0.0);
+    CHECK(weights.masked_select(pad_mask.expand_as(weights)).abs().max().item<double>() == 0.0);
+  };
+
+  REQUIRE(decoded.attention.sizes() == torch::IntArrayRef({B, T, S}));
+  check_distribution(decoded.attention, pad.unsqueeze(1));
+  REQUIRE(state.attention.sizes() == torch::IntArrayRef({B, S}));
+  check_distribution(state.attention, pad);
+  if (c.transformer) {
+    const int64_t H = c.config.at("heads").get<int64_t>();
+    REQUIRE(decoded.head_attention.sizes() == torch::IntArrayRef({B, H, T, S}));
+    check_distribution(decoded.head_attention, pad.unsqueeze(1).unsqueeze(1));
+    REQUIRE(state.head_attention.sizes() == torch::IntArrayRef({B, H, S}));
+    check_distribution(state.head_attention, pad.unsqueeze(1));
+  }
+}
+
+TEST_CASE("a training loss sends a gradient to every parameter", "[models]") {
+  auto c = GENERATE(from_range(model_cases()));
+  CAPTURE(c.name);
+  auto model = build_case(c);
+  model->train();
+  auto b = mixed_batch(c);
+  auto encoded = model->encode(b.src, b.src_lengths);
+  auto loss = token_loss(model->decode(encoded, b.trg_in).logits, b.trg_out);
+  loss.backward();
+
+  REQUIRE(model->named_parameters().size() > 0);
+  for (const auto& item : model->named_parameters()) {
+    const std::string& name = item.key();
+    CAPTURE(name);
+    const auto& grad = item.value().grad();
+    REQUIRE(grad.defined());
+    // A bias on attention keys adds the same amount to every score of one
+    // query, which softmax ignores: its gradient is zero in exact arithmetic.
+    const bool key_bias = name.size() >= 9 && name.compare(name.size() - 9, 9, ".key.bias") == 0;
+    if (key_bias) continue;
+    CHECK(grad.ne(0).any().item<bool>());
+    CHECK(torch::isfinite(grad).all().item<bool>());
+  }
+}
+
+TEST_CASE("save then load into a fresh model reproduces parameters and outputs exactly", "[models]") {
+  auto c = GENERATE(from_range(model_cases()));
+  CAPTURE(c.name);
+  auto model = build_case(c, 7);
+  // Move away from the initialisation so the check does not rely on seeds.
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : model->parameters()) p.add_(torch::randn_like(p) * 0.01);
+  }
+  const std::string path = temp_path("s2s-test-model");
+  torch::save(std::static_pointer_cast<torch::nn::Module>(model), path);
+
+  auto loaded = build_case(c, 99);
+  {
+    auto as_module = std::static_pointer_cast<torch::nn::Module>(loaded);
+    torch::load(as_module, path);
+  }
+  std::remove(path.c_str());
+  loaded->eval();
+
+  auto original_params = model->named_parameters();
+  auto loaded_params = loaded->named_parameters();
+  REQUIRE(original_params.size() == loaded_params.size());
+  for (const auto& item : original_params) {
+    CAPTURE(item.key());
+    REQUIRE(loaded_params.contains(item.key()));
+    CHECK(torch::equal(item.value(), loaded_params[item.key()]));
+  }
+  auto original_buffers = model->named_buffers();
+  auto loaded_buffers = loaded->named_buffers();
+  REQUIRE(original_buffers.size() == loaded_buffers.size());
+  for (const auto& item : original_buffers) {
+    CAPTURE(item.key());
+    CHECK(torch::equal(item.value(), loaded_buffers[item.key()]));
+  }
+
+  torch::NoGradGuard no_grad;
+  auto b = mixed_batch(c);
+  auto e1 = model->encode(b.src, b.src_lengths);
+  auto e2 = loaded->encode(b.src, b.src_lengths);
+  CHECK(torch::equal(e1.memory, e2.memory));
+  CHECK(torch::equal(model->decode(e1, b.trg_in).logits, loaded->decode(e2, b.trg_in).logits));
+}
+
+TEST_CASE("each model overfits a small batch of the sequence reversal task", "[models]") {
+  auto c = GENERATE(from_range(model_cases()));
+  CAPTURE(c.name);
+  // Dropout off: the point is capacity and gradient flow, not regularisation.
+  auto config = c.config;
+  config["dropout"] = 0.0;
+  if (c.transformer) {
+    config["attention_dropout"] = 0.0;
+    config["activation_dropout"] = 0.0;
+  }
+  torch::manual_seed(3);
+  auto model = s2s::build_model(config, c.src_vocab, c.trg_vocab);
+  model->train();
+
+  auto src = random_sequences(8, 4, 8, c.src_vocab, 31);
+  Sequences trg;
+  for (const auto& s : src) trg.emplace_back(s.rbegin(), s.rend());
+  auto b = make_batch(src, trg);
+
+  constexpr int kMaxSteps = 300;
+  constexpr double kTarget = 0.05;  // nats per token; a uniform guess is ln(V) ≈ 3
+  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(3e-3));
+  double first = 0.0, last = 0.0;
+  int steps = 0;
+  for (; steps < kMaxSteps; ++steps) {
+    optimizer.zero_grad();
+    auto loss = token_loss(model->decode(model->encode(b.src, b.src_lengths), b.trg_in).logits, b.trg_out);
+    last = loss.item<double>();
+    if (steps == 0) first = last;
+    if (last < kTarget) break;
+    loss.backward();
+    optimizer.step();
+  }
+  CAPTURE(first, last, steps);
+  CHECK(first > 2.0);
+  REQUIRE(last < kTarget);
+
+  // And greedy decoding through start/step reproduces every reversal.
+  torch::NoGradGuard no_grad;
+  model->eval();
+  auto encoded = model->encode(b.src, b.src_lengths);
+  auto state = model->start(encoded);
+  auto token = torch::full({b.src.size(0)}, kBos, torch::kLong);
+  std::vector<torch::Tensor> output;
+  for (int64_t t = 0; t < b.trg_out.size(1); ++t) {
+    token = model->step(state, token).argmax(-1);
+    output.push_back(token);
+  }
+  auto hypothesis = torch::stack(output, 1);
+  auto real = b.trg_out.ne(kPad);
+  CHECK(torch::equal(hypothesis.masked_select(real), b.trg_out.masked_select(real)));
+}
+
+TEST_CASE("parameter_count is positive and counts tied Transformer embeddings once", "[models]") {
+  for (const auto& c : model_cases()) {
+    CAPTURE(c.name);
+    auto model = build_case(c);
+    int64_t manual = 0;
+    for (const auto& p : model->parameters()) manual += p.numel();
+    CHECK(model->parameter_count() > 0);
+    CHECK(model->parameter_count() == manual);
+  }
+
+  auto config = [](const std::string& tie) {
+    return nlohmann::json{{"architecture", "transformer"}, {"d_model", 32}, {"heads", 4}, {"ff_dim", 48},
+                          {"encoder_layers", 1},          {"decoder_layers", 1}, {"tie_embeddings", tie}};
+  };
+  const int64_t V = 20, D = 32;
+  auto none = s2s::build_model(config("none"), V, V)->parameter_count();
+  auto decoder = s2s::build_model(config("decoder"), V, V)->parameter_count();
+  auto all = s2s::build_model(config("all"), V, V)->parameter_count();
+  CHECK(all < decoder);
+  CHECK(decoder < none);
+  // "decoder" drops the output projection (weight and bias), "all" also the target embedding.
+  CHECK(none - decoder == V * D + V);
+  CHECK(decoder - all == V * D);
+}
+
+TEST_CASE("build_model rejects unknown keys and invalid settings with an error naming the key", "[models]") {
+  using Catch::Matchers::Contains;
+  CHECK_THROWS_MATCHES(s2s::build_model({{"architecture", "rnn"}, {"hiden_dim", 8}}, 20, 20), s2s::Error,
+                       Contains("model.hiden_dim"));
+  CHECK_THROWS_MATCHES(s2s::build_model({{"architecture", "transformer"}, {"d_modle", 8}}, 20, 20), s2s::Error,
+                       Contains("model.d_modle"));
+  CHECK_THROWS_MATCHES(s2s::build_model({{"architecture", "lstm"}}, 20, 20), s2s::Error,
+                       Contains("model.architecture"));
+  // Luong dot needs encoder states as wide as the decoder state.
+  CHECK_THROWS_MATCHES(s2s::build_model({{"architecture", "rnn"}, {"attention", "luong"}, {"luong_score", "dot"},
+                                         {"bidirectional", true}, {"hidden_dim", 8}, {"embed_dim", 8},
+                                         {"attention_dim", 8}},
+                                        20, 20),
+                       s2s::Error, Contains("model.luong_score"));
+  CHECK_THROWS_MATCHES(s2s::build_model({{"architecture", "transformer"}, {"d_model", 8}, {"heads", 2},
+                                         {"ff_dim", 8}, {"tie_embeddings", "all"}},
+                                        20, 24),
+                       s2s::Error, Contains("model.tie_embeddings"));
+}
