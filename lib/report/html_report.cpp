@@ -119,6 +119,7 @@ std::string throughput_plot(const std::vector<ModelInfo>& models) {
   chart.width = kPlotWidth;
   chart.series_labels = {"target tokens/s"};
   chart.value_decimals = 0;
+  chart.empty_message = "no training throughput in results.json";
   for (const auto& m : models) {
     chart.categories.push_back(m.name);
     chart.category_colors.push_back(m.color);

@@ -337,13 +337,15 @@ std::string render_bar_chart(const BarChart& chart) {
         v_max = std::max(v_max, *v);
         any = true;
       }
+  // Without a single value there is no honest y range to draw.
+  if (!any) return empty_chart(chart.width, chart.height, chart.title, chart.empty_message);
 
   const bool colour_by_category = series == 1 && chart.category_colors.size() == categories;
   const bool legend = !colour_by_category;
   const bool has_notes = !chart.category_notes.empty();
   Frame f{72, 44, chart.width - (legend ? 160.0 : 24.0), chart.height - (has_notes ? 66.0 : 52.0)};
   // Headroom above the tallest bar for its value label.
-  Axis y = linear_axis(v_min, any ? v_max * 1.08 : 1.0, true, {});
+  Axis y = linear_axis(v_min, v_max * 1.08, true, {});
   Axis x;  // categorical: no ticks of its own
   x.ticks.clear();
 
@@ -398,10 +400,6 @@ std::string render_bar_chart(const BarChart& chart) {
       out << text(lx + 20, ly + 4, truncate_display(chart.series_labels[s], 18), "fill=\"" + std::string(kInk) + "\"");
       ly += 20;
     }
-  }
-  if (!any) {
-    out << text((f.left + f.right) / 2, (f.top + f.bottom) / 2, "no values in results.json",
-                "text-anchor=\"middle\" font-size=\"13\" fill=\"" + std::string(kMuted) + "\"");
   }
   out << "</svg>";
   return out.str();
