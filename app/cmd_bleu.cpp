@@ -40,6 +40,8 @@ std::vector<std::string> split_lines(const std::string& text, const std::string&
   return lines;
 }
 
+std::string count_lines(size_t n) { return std::to_string(n) + (n == 1 ? " line" : " lines"); }
+
 void run_bleu(const BleuArgs& args) {
   const bool from_stdin = args.hyp.empty() || args.hyp == "-";
   const std::string hyp_name = from_stdin ? std::string("standard input") : args.hyp;
@@ -55,8 +57,8 @@ void run_bleu(const BleuArgs& args) {
   for (const std::string& path : args.refs) {
     refs.push_back(split_lines(s2s::read_text_file(path), "reference " + path));
     if (refs.back().size() != hyps.size())
-      throw s2s::Error("hypothesis " + hyp_name + " has " + std::to_string(hyps.size()) + " lines but reference " +
-                       path + " has " + std::to_string(refs.back().size()) + " lines");
+      throw s2s::Error("hypothesis " + hyp_name + " has " + count_lines(hyps.size()) + " but reference " + path +
+                       " has " + count_lines(refs.back().size()));
   }
 
   s2s::BleuOptions options;

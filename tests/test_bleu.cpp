@@ -193,19 +193,19 @@ TEST_CASE("mismatched line counts and invalid UTF-8 raise s2s::Error", "[bleu]")
   CHECK_THROWS_AS(s2s::parse_sacre_tokenizer("zh"), s2s::Error);
 }
 
-TEST_CASE("scoring thousands of lines takes well under a second", "[bleu]") {
+TEST_CASE("a corpus of thousands of lines scores with positive BLEU and chrF", "[bleu]") {
+  // Speed is measured by benchmarks, never by timed unit tests (the machine is noisy).
   std::vector<std::string> hyps, refs;
   for (int i = 0; i < 5000; ++i) {
     hyps.push_back("the quick brown fox number " + std::to_string(i) + " jumps over the lazy dog , again .");
     refs.push_back("a quick brown fox number " + std::to_string(i % 97) + " jumped over the lazy dog again .");
   }
-  const auto start = std::chrono::steady_clock::now();
   const auto bleu = s2s::corpus_bleu(hyps, {refs});
   const auto chrf = s2s::corpus_chrf(hyps, {refs});
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   CHECK(bleu.score > 0.0);
+  CHECK(bleu.score < 100.0);
   CHECK(chrf.score > 0.0);
-  CHECK(seconds < 2.0);  // typically ~0.2 s in a Release build; slack for sanitizer builds
+  CHECK(bleu.sys_len == 5000 * 16);
 }
 
 TEST_CASE("s2s bleu prints sacreBLEU-style BLEU and chrF lines and JSON", "[bleu]") {

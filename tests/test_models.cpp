@@ -5,6 +5,7 @@
 // configuration in model_cases().
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -381,4 +382,37 @@ TEST_CASE("build_model rejects unknown keys and invalid settings with an error n
                           {"tie_embeddings", "all"}},
                          20, 24),
              Contains("model.tie_embeddings"));
+}
+
+TEST_CASE("explore overfit curves", "[.explore]") {
+  for (double lr : {3e-3, 1e-2}) {
+    for (const auto& c : model_cases()) {
+      auto config = c.config;
+      config["dropout"] = 0.0;
+      if (c.transformer) { config["attention_dropout"] = 0.0; config["activation_dropout"] = 0.0; }
+      torch::manual_seed(3);
+      auto model = s2s::build_model(config, c.src_vocab, c.trg_vocab);
+      model->train();
+      auto src = random_sequences(8, 4, 8, c.src_vocab, 31);
+      Sequences trg;
+      for (const auto& s : src) trg.emplace_back(s.rbegin(), s.rend());
+      auto b = make_batch(src, trg);
+      torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(lr));
+      std::string line = c.name + " lr=" + std::to_string(lr) + ":";
+      auto t0 = std::chrono::steady_clock::now();
+      int hit = -1;
+      for (int step = 0; step < 800; ++step) {
+        optimizer.zero_grad();
+        auto loss = token_loss(model->decode(model->encode(b.src, b.src_lengths), b.trg_in).logits, b.trg_out);
+        double l = loss.item<double>();
+        if (hit < 0 && l < 0.05) hit = step;
+        if (step % 100 == 0) line += " " + std::to_string(l).substr(0, 6);
+        loss.backward();
+        optimizer.step();
+      }
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::printf("%s hit=%d %.2fs/800\n", line.c_str(), hit, secs);
+      std::fflush(stdout);
+    }
+  }
 }

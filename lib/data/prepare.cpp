@@ -268,7 +268,10 @@ nlohmann::json prepare_settings_json(const PrepareOptions& options) {
     o.dev = bible_split(out + "/raw", "dev");
     o.test = bible_split(out + "/raw", "test");
     bible = {{"script", script}, {"source_language", "es"}, {"target_language", "en"}};
+    // The extraction is a pure function of the script, its helper and the SWORD packages.
     if (fs::exists(script)) inputs.push_back(input_fingerprint("bible_script", script));
+    const std::string helper = (fs::path(script).parent_path() / "bible_join.py").string();
+    if (fs::exists(helper)) inputs.push_back(input_fingerprint("bible_helper", helper));
   } else {
     for (const auto& [name, in] : {std::pair<std::string, const SplitInput*>{"train", &o.train},
                                    {"dev", &o.dev},
