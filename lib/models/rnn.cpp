@@ -160,9 +160,11 @@ DecoderState RnnSeq2Seq::start(const EncoderOutput& encoded) {
   state.tensors[kMemory] = encoded.memory;
   state.tensors[kMask] = encoded.src_mask;
   if (attention_) state.tensors[kKeys] = attention_->project_keys(encoded.memory);
-  // Decoder layer l starts from encoder layer min(l, L_enc - 1), through a tanh bridge.
+  // Decoder layer l starts from encoder layer min(l + max(L_enc - L_dec, 0), L_enc - 1), through a
+  // tanh bridge: the top layers line up, so a deeper encoder's top layer still reaches the decoder.
   const int64_t Le = options_.encoder_layers, Ld = options_.decoder_layers;
-  auto layers = torch::clamp_max(torch::arange(Ld, torch::kLong), Le - 1).to(encoded.memory.device());
+  auto layers = torch::clamp_max(torch::arange(Ld, torch::kLong) + std::max<int64_t>(Le - Ld, 0), Le - 1)
+                    .to(encoded.memory.device());
   state.tensors[kHidden] = torch::tanh(bridge_hidden_(encoded.summary[0].index_select(1, layers)));  // (B, Ld, H)
   if (bridge_cell_) state.tensors[kCell] = bridge_cell_(encoded.summary[1].index_select(1, layers));
   const bool luong = attention_kind_ == AttentionKind::luong_dot || attention_kind_ == AttentionKind::luong_general;

@@ -193,7 +193,7 @@ std::vector<std::vector<Hypothesis>> search(Seq2SeqModel& model, const torch::Te
   if (options.beam < 1) throw Error("beam size must be at least 1");
   if (options.nbest < 1 || options.nbest > options.beam) throw Error("nbest must be between 1 and the beam size");
   torch::NoGradGuard no_grad;
-  if (options.beam == 1) return greedy(model, src, lengths, options);
+  if (options.beam == 1 && options.greedy_shortcut) return greedy(model, src, lengths, options);
   return beam_search(model, src, lengths, options);
 }
 

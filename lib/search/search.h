@@ -18,6 +18,7 @@ struct SearchOptions {
   int64_t max_length_b = 10;
   bool keep_attention = false;   // record the attention of the best hypothesis
   bool use_cache = true;         // false: re-run the whole prefix every step (for benchmarks)
+  bool greedy_shortcut = true;   // beam 1 takes the (cheaper) greedy path; false runs beam search with K=1
 };
 
 struct Hypothesis {

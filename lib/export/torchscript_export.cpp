@@ -1,0 +1,376 @@
+#include "export/torchscript_export.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "export/script_source.h"
+#include "models/rnn.h"
+#include "models/transformer.h"
+#include "text/tokenizer.h"
+#include "train/checkpoint.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+#ifndef S2S_VERSION
+#define S2S_VERSION "unknown"
+#endif
+
+namespace s2s {
+namespace {
+
+constexpr const char* kFormat = "s2s-export";
+constexpr int kFormatVersion = 1;
+constexpr const char* kClassPrefix = "__torch__.s2s_export.";
+
+// TorchScript attribute names cannot be numbers: list index "0" becomes "_0".
+std::string attribute_name(const std::string& component) {
+  if (!component.empty() && std::isdigit(static_cast<unsigned char>(component[0]))) return "_" + component;
+  return component;
+}
+
+std::vector<std::string> split_path(const std::string& dotted) {
+  std::vector<std::string> parts;
+  std::stringstream in(dotted);
+  std::string part;
+  while (std::getline(in, part, '.')) parts.push_back(attribute_name(part));
+  return parts;
+}
+
+std::string join(const std::vector<std::string>& parts, size_t count, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < count; ++i) out += (i ? sep : "") + parts[i];
+  return out;
+}
+
+// The submodule at `parts[0..count)` below `root`, created on first use; each
+// gets its own class (named after its path) in the root's compilation unit.
+torch::jit::Module submodule(torch::jit::Module& root, const std::shared_ptr<torch::jit::CompilationUnit>& cu,
+                             const std::vector<std::string>& parts, size_t count) {
+  torch::jit::Module current = root;
+  for (size_t i = 0; i < count; ++i) {
+    if (current.hasattr(parts[i])) {
+      current = current.attr(parts[i]).toModule();
+      continue;
+    }
+    torch::jit::Module child(c10::QualifiedName(std::string(kClassPrefix) + "Model__" + join(parts, i + 1, "__")), cu);
+    current.register_module(parts[i], child);
+    current = child;
+  }
+  return current;
+}
+
+bool file_exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+int64_t file_size(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<int64_t>(st.st_size);
+}
+
+std::string hex64(uint64_t value) {
+  char buffer[17];
+  std::snprintf(buffer, sizeof(buffer), "%016llx", static_cast<unsigned long long>(value));
+  return buffer;
+}
+
+// The first line of a (possibly long, multi-line) LibTorch message.
+std::string first_line(const std::string& text) {
+  auto end = text.find('\n');
+  return end == std::string::npos ? text : text.substr(0, end);
+}
+
+}  // namespace
+
+torch::jit::Module script_model(Seq2SeqModel& model, double max_length_a, int64_t max_length_b) {
+  auto cu = std::make_shared<torch::jit::CompilationUnit>();
+  torch::jit::Module root(c10::QualifiedName(std::string(kClassPrefix) + "Model"), cu);
+  torch::NoGradGuard no_grad;
+  auto copy_in = [&](const std::string& name, const torch::Tensor& value, bool buffer) {
+    auto parts = split_path(name);
+    auto owner = submodule(root, cu, parts, parts.size() - 1);
+    owner.register_parameter(parts.back(), value.detach().to(torch::kCPU).clone(), buffer);
+  };
+  for (const auto& item : model.named_parameters()) copy_in(item.key(), item.value(), false);
+  for (const auto& item : model.named_buffers()) copy_in(item.key(), item.value(), true);
+
+  try {
+    if (auto* rnn = dynamic_cast<RnnSeq2Seq*>(&model)) {
+      root.define(exporting::rnn_source(rnn->options()));
+    } else if (auto* transformer = dynamic_cast<Transformer*>(&model)) {
+      const auto& o = transformer->options();
+      std::vector<std::string> encoder_layers, decoder_layers;
+      for (int64_t i = 0; i < o.encoder_layers; ++i) {
+        encoder_layers.push_back("encoder_layers._" + std::to_string(i));
+        root.attr("encoder_layers").toModule().attr("_" + std::to_string(i)).toModule().define(
+            exporting::transformer_layer_source(o, false));
+      }
+      for (int64_t i = 0; i < o.decoder_layers; ++i) {
+        decoder_layers.push_back("decoder_layers._" + std::to_string(i));
+        root.attr("decoder_layers").toModule().attr("_" + std::to_string(i)).toModule().define(
+            exporting::transformer_layer_source(o, true));
+      }
+      root.define(exporting::transformer_source(o, encoder_layers, decoder_layers));
+    } else {
+      throw Error("export: unsupported model type (" + model.describe() + ")");
+    }
+    root.define(exporting::search_source(max_length_a, max_length_b));
+  } catch (const c10::Error& e) {
+    // A bug in the generated source, not a user error; keep the compiler's words.
+    throw Error("export: the generated TorchScript does not compile: " + std::string(e.what_without_backtrace()));
+  }
+  root.eval();
+  return root;
+}
+
+void save_scripted(const torch::jit::Module& module, const std::string& out_path,
+                   const std::map<std::string, std::string>& extra_files) {
+  const std::string temp = temp_path_for(out_path);
+  torch::jit::ExtraFilesMap extra(extra_files.begin(), extra_files.end());
+  try {
+    module.save(temp, extra);
+  } catch (const std::exception& e) {
+    std::remove(temp.c_str());
+    throw Error("cannot write " + out_path + ": " + first_line(e.what()));
+  }
+  commit_temp_file(temp, out_path);
+}
+
+nlohmann::json export_bundle(ModelBundle& bundle, const std::string& out_path, const nlohmann::json& extra_metadata) {
+  if (!bundle.model) throw Error("export: no model to export");
+  if (!bundle.tokenizers.source || !bundle.tokenizers.target) throw Error("export: the model has no tokenizers");
+  bundle.model->eval();
+  // forward() uses the same output limit as `s2s translate` by default.
+  const SearchOptions defaults;
+  const double max_a = defaults.max_length_a;
+  const int64_t max_b = defaults.max_length_b;
+  auto module = script_model(*bundle.model, max_a, max_b);
+
+  nlohmann::json model_config = bundle.config.contains("model") ? bundle.config["model"] : nlohmann::json::object();
+  nlohmann::json metadata = {
+      {"format", kFormat},
+      {"format_version", kFormatVersion},
+      {"s2s_version", S2S_VERSION},
+      {"architecture", model_config.value("architecture", std::string("transformer"))},
+      {"description", bundle.model->describe()},
+      {"model", model_config},
+      {"parameters", bundle.model->parameter_count()},
+      {"source_vocab_size", bundle.tokenizers.source->vocab_size()},
+      {"target_vocab_size", bundle.tokenizers.target->vocab_size()},
+      {"joint_vocabulary", bundle.tokenizers.joint},
+      {"special_ids", {{"pad", SpecialIds::pad}, {"unk", SpecialIds::unk}, {"bos", SpecialIds::bos}, {"eos", SpecialIds::eos}}},
+      {"source_input", "SentencePiece ids of the sentence followed by eos"},
+      {"search", {{"length_penalty", 1.0}, {"max_length_a", max_a}, {"max_length_b", max_b}}},
+      {"methods",
+       {"translate(src: List[List[int]], beam: int, max_len: int) -> List[List[int]]",
+        "translate_scored(src: List[List[int]], beam: int, max_len: int, length_penalty: float) -> "
+        "Tuple[List[List[int]], List[float]]",
+        "forward(src: Tensor, src_lengths: Tensor) -> Tensor", "encode(src: Tensor, src_lengths: Tensor) -> List[Tensor]",
+        "start(encoded: List[Tensor]) -> List[Tensor]",
+        "step(state: List[Tensor], tokens: Tensor, position: int) -> Tuple[Tensor, List[Tensor]]"}},
+  };
+  if (model_config.value("architecture", std::string()) == "rnn") {
+    metadata["attention"] = model_config.value("attention", std::string("none"));
+    if (metadata["attention"] == "luong") metadata["attention"] = "luong-" + model_config.value("luong_score", std::string("general"));
+  } else {
+    metadata["attention"] = "multi-head";
+  }
+  if (!bundle.checkpoint_path.empty()) {
+    auto slash = bundle.checkpoint_path.find_last_of('/');
+    metadata["checkpoint"] = slash == std::string::npos ? bundle.checkpoint_path : bundle.checkpoint_path.substr(slash + 1);
+  }
+  for (auto it = extra_metadata.begin(); it != extra_metadata.end(); ++it) metadata[it.key()] = it.value();
+
+  std::map<std::string, std::string> files = {{"metadata.json", metadata.dump(2)}, {"config.json", bundle.config.dump(2)}};
+  if (bundle.tokenizers.joint) {
+    files["spm.model"] = bundle.tokenizers.source->serialized();
+    metadata["tokenizer_files"] = {"spm.model"};
+  } else {
+    files["spm.src.model"] = bundle.tokenizers.source->serialized();
+    files["spm.trg.model"] = bundle.tokenizers.target->serialized();
+    metadata["tokenizer_files"] = {"spm.src.model", "spm.trg.model"};
+  }
+  files["metadata.json"] = metadata.dump(2);
+  save_scripted(module, out_path, files);
+  return metadata;
+}
+
+nlohmann::json export_run_dir(const std::string& run_dir, const std::string& which, const std::string& out_path) {
+  auto bundle = load_model_bundle(run_dir, which, torch::kCPU);
+  nlohmann::json extra = nlohmann::json::object();
+
+  // Which data trained it: the corpus directory and the sizes of its training files.
+  const auto& data = bundle.config.contains("data") ? bundle.config["data"] : nlohmann::json::object();
+  const std::string data_dir = data.is_object() ? data.value("dir", std::string()) : std::string();
+  if (!data_dir.empty()) {
+    std::string key = data_dir;
+    for (const char* name : {"train.src", "train.trg"}) key += "\n" + std::string(name) + "=" + std::to_string(file_size(data_dir + "/" + name));
+    extra["training_data"] = {{"dir", data_dir}, {"fingerprint", hex64(fingerprint(key))}};
+  }
+  // The last evaluation's dev BLEU, when the run recorded one.
+  std::ifstream metrics(run_dir + "/metrics.jsonl");
+  std::string line;
+  nlohmann::json last_eval;
+  while (std::getline(metrics, line)) {
+    auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (record.is_object() && record.value("type", std::string()) == "eval") last_eval = record;
+  }
+  if (last_eval.is_object()) {
+    if (last_eval.contains("dev_bleu")) extra["dev_bleu"] = last_eval["dev_bleu"];
+    if (last_eval.contains("step")) extra["dev_bleu_step"] = last_eval["step"];
+  }
+  try {
+    auto state = read_checkpoint_state(bundle.checkpoint_path);
+    if (state.is_object() && state.contains("step")) extra["training_step"] = state["step"];
+  } catch (const Error&) {
+    // The checkpoint loaded a moment ago; a state we cannot read only costs the step count.
+  }
+  extra["run_dir"] = run_dir;
+  return export_bundle(bundle, out_path, extra);
+}
+
+bool is_exported_model(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return false;
+  return S_ISREG(st.st_mode);
+}
+
+// ------------------------------------------------------------------ loading
+
+ExportedModel ExportedModel::load(const std::string& path, const torch::Device& device) {
+  if (!file_exists(path)) throw Error("model " + path + " does not exist");
+  ExportedModel out;
+  out.path_ = path;
+  out.device_ = device;
+  torch::jit::ExtraFilesMap extra = {{"metadata.json", ""}, {"config.json", ""}, {"spm.model", ""},
+                                     {"spm.src.model", ""}, {"spm.trg.model", ""}};
+  try {
+    out.module_ = torch::jit::load(path, device, extra);
+  } catch (const std::exception& e) {
+    throw Error(path + " is not a TorchScript model file (" + first_line(e.what()) + ")");
+  }
+  const std::string& metadata_text = extra["metadata.json"];
+  if (metadata_text.empty()) {
+    throw Error(path + " is a TorchScript file but not one written by s2s export (it has no metadata.json)");
+  }
+  out.metadata_ = nlohmann::json::parse(metadata_text, nullptr, /*allow_exceptions=*/false);
+  if (!out.metadata_.is_object() || out.metadata_.value("format", std::string()) != kFormat) {
+    throw Error(path + " is a TorchScript file but not one written by s2s export (its metadata.json is not ours)");
+  }
+  const int version = out.metadata_.value("format_version", 0);
+  if (version > kFormatVersion) {
+    throw Error(path + " was exported in format version " + std::to_string(version) + ", newer than this s2s reads (" +
+                std::to_string(kFormatVersion) + ")");
+  }
+  if (!out.module_.find_method("translate_scored")) throw Error(path + " has no translate_scored method");
+  out.config_ = nlohmann::json::parse(extra["config.json"], nullptr, false);
+  if (out.config_.is_discarded()) out.config_ = nlohmann::json::object();
+  try {
+    if (!extra["spm.model"].empty()) {
+      out.tokenizers_ = CorpusTokenizers::from_serialized(extra["spm.model"], extra["spm.model"]);
+    } else if (!extra["spm.src.model"].empty() && !extra["spm.trg.model"].empty()) {
+      out.tokenizers_ = CorpusTokenizers::from_serialized(extra["spm.src.model"], extra["spm.trg.model"]);
+      out.tokenizers_.joint = false;
+    } else {
+      throw Error("no SentencePiece model inside");
+    }
+  } catch (const Error& e) {
+    throw Error(path + ": cannot load its tokenizer: " + e.what());
+  }
+  out.module_.eval();
+  return out;
+}
+
+std::vector<std::vector<int64_t>> ExportedModel::translate(const std::vector<std::vector<int64_t>>& sources, int beam,
+                                                           int64_t max_len, double length_penalty,
+                                                           std::vector<double>* scores) {
+  if (beam < 1) throw Error("beam size must be at least 1");
+  c10::List<c10::List<int64_t>> input;
+  for (const auto& s : sources) {
+    if (s.empty()) throw Error("export translate: a source sentence has no tokens (it needs at least its EOS)");
+    input.push_back(c10::List<int64_t>(s));
+  }
+  torch::NoGradGuard no_grad;
+  c10::IValue result;
+  try {
+    result = module_.get_method("translate_scored")({input, static_cast<int64_t>(beam), max_len, length_penalty});
+  } catch (const c10::Error& e) {
+    throw Error(path_ + ": translation failed: " + first_line(e.what_without_backtrace()));
+  }
+  auto tuple = result.toTuple();
+  std::vector<std::vector<int64_t>> outputs;
+  for (const auto& row : tuple->elements()[0].toList()) outputs.push_back(row.get().toIntVector());
+  if (scores != nullptr) {
+    scores->clear();
+    for (const auto& value : tuple->elements()[1].toList()) scores->push_back(value.get().toDouble());
+  }
+  return outputs;
+}
+
+// ------------------------------------------------------------------ text in, text out
+
+ExportedTranslator::ExportedTranslator(const std::string& path, const torch::Device& device, TranslationOptions options)
+    : model_(ExportedModel::load(path, device)), options_(options) {
+  if (options_.search.nbest > 1) throw Error("--nbest is not available for an exported model (" + path + ")");
+  if (options_.search.keep_attention) throw Error("attention output is not available for an exported model (" + path + ")");
+  if (!options_.search.use_cache) throw Error("an exported model always decodes with its cache (" + path + ")");
+}
+
+std::vector<Translation> ExportedTranslator::translate(const std::vector<std::string>& lines) {
+  const auto& tokenizers = model_.tokenizers();
+  const int64_t n = static_cast<int64_t>(lines.size());
+  std::vector<Translation> results(n);
+  std::vector<std::vector<int64_t>> encoded(n);
+  std::vector<int64_t> order;
+  for (int64_t i = 0; i < n; ++i) {
+    if (lines[i].find_first_not_of(" \t\r") == std::string::npos) {  // empty in, empty out
+      results[i].nbest_texts.push_back("");
+      results[i].nbest.push_back(Hypothesis{});
+      continue;
+    }
+    auto ids = tokenizers.source->encode(lines[i]);
+    encoded[i].assign(ids.begin(), ids.end());
+    order.push_back(i);
+  }
+  // The same batches as s2s::Translator (longest first, under a token budget),
+  // so the length limit a*|src|+b, which depends on the padded width, agrees.
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return encoded[a].size() > encoded[b].size(); });
+  size_t start = 0;
+  while (start < order.size()) {
+    const int64_t longest = static_cast<int64_t>(encoded[order[start]].size()) + 1;
+    const int64_t beam = std::max(1, options_.search.beam);
+    size_t count = std::max<int64_t>(1, options_.batch_tokens / (longest * beam));
+    count = std::min(count, order.size() - start);
+    std::vector<std::vector<int64_t>> sources;
+    for (size_t j = 0; j < count; ++j) {
+      auto ids = encoded[order[start + j]];
+      ids.push_back(SpecialIds::eos);
+      sources.push_back(std::move(ids));
+    }
+    const int64_t max_len = static_cast<int64_t>(options_.search.max_length_a * longest) + options_.search.max_length_b;
+    std::vector<double> scores;
+    auto outputs = model_.translate(sources, options_.search.beam, max_len, options_.search.length_penalty, &scores);
+    for (size_t j = 0; j < count; ++j) {
+      Translation& t = results[order[start + j]];
+      Hypothesis h;
+      h.tokens = outputs[j];
+      h.score = scores[j];
+      t.text = tokenizers.target->decode(std::vector<int>(h.tokens.begin(), h.tokens.end()));
+      t.nbest_texts.push_back(t.text);
+      t.nbest.push_back(std::move(h));
+    }
+    start += count;
+  }
+  return results;
+}
+
+}  // namespace s2s

@@ -1,0 +1,93 @@
+#pragma once
+// `s2s export`: a trained model as one TorchScript file that runs without the
+// toolkit, from C++ (torch::jit::load) or Python (torch.jit.load).
+//
+// The file holds the model's parameters (copied by name from the native
+// model: encoder.rnn.weight_ih_l0, decoder_layers._0.self_attention.query.weight,
+// ... — list indices become "_0", "_1" because TorchScript attribute names
+// cannot be numbers), generated TorchScript for encode / start / step and the
+// greedy and beam searches (see export/script_source.h), and extra files:
+//   config.json    the resolved training config
+//   spm.model      the SentencePiece model (or spm.src.model + spm.trg.model)
+//   metadata.json  architecture, vocabulary sizes, special ids, data
+//                  fingerprint, dev BLEU, toolkit version
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+#include "models/seq2seq.h"
+#include "translate/translator.h"
+
+namespace s2s {
+
+// The scripted twin of a native model (parameters copied to the CPU). The
+// output length limit of `forward` is int(max_length_a * S) + max_length_b,
+// S being the padded source width, as in the native search.
+torch::jit::Module script_model(Seq2SeqModel& model, double max_length_a = 1.5, int64_t max_length_b = 10);
+
+// Saves `module` atomically with the given extra files; s2s::Error naming the
+// path on failure.
+void save_scripted(const torch::jit::Module& module, const std::string& out_path,
+                   const std::map<std::string, std::string>& extra_files);
+
+// Exports an in-memory bundle (model, tokenizers, resolved config).
+// `extra_metadata` is merged into metadata.json. Returns the metadata written.
+nlohmann::json export_bundle(ModelBundle& bundle, const std::string& out_path,
+                             const nlohmann::json& extra_metadata = nlohmann::json::object());
+
+// Exports a training directory's `which` (best | last) checkpoint, adding the
+// training data fingerprint and the last dev BLEU to the metadata.
+nlohmann::json export_run_dir(const std::string& run_dir, const std::string& which, const std::string& out_path);
+
+// True when `path` names a file (an exported model, or something that claims
+// to be) rather than a training directory.
+bool is_exported_model(const std::string& path);
+
+// A loaded export: the TorchScript module, its metadata and its tokenizers.
+class ExportedModel {
+ public:
+  // Throws s2s::Error naming `path` when it is missing, not TorchScript, or
+  // TorchScript without our metadata.
+  static ExportedModel load(const std::string& path, const torch::Device& device = torch::kCPU);
+
+  // Source id lists WITH their final EOS; returns output ids without EOS.
+  // `scores` (optional) receives the length-normalised log-probabilities.
+  std::vector<std::vector<int64_t>> translate(const std::vector<std::vector<int64_t>>& sources, int beam,
+                                              int64_t max_len, double length_penalty = 1.0,
+                                              std::vector<double>* scores = nullptr);
+
+  torch::jit::Module& module() { return module_; }
+  const nlohmann::json& metadata() const { return metadata_; }
+  const nlohmann::json& config() const { return config_; }
+  const CorpusTokenizers& tokenizers() const { return tokenizers_; }
+  const torch::Device& device() const { return device_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  torch::jit::Module module_;
+  nlohmann::json metadata_, config_;
+  CorpusTokenizers tokenizers_;
+  torch::Device device_{torch::kCPU};
+  std::string path_;
+};
+
+// Text in, text out with an exported model: the same batching, ordering and
+// output length limit as s2s::Translator, so `s2s translate` prints the same
+// lines for a training directory and for its export. n-best lists and
+// attention are not available from an export (s2s::Error).
+class ExportedTranslator {
+ public:
+  ExportedTranslator(const std::string& path, const torch::Device& device, TranslationOptions options);
+  std::vector<Translation> translate(const std::vector<std::string>& lines);
+  ExportedModel& model() { return model_; }
+
+ private:
+  ExportedModel model_;
+  TranslationOptions options_;
+};
+
+}  // namespace s2s
