@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "command_registry.h"
+#include "export/torchscript_export.h"
 #include "train/runtime.h"
 #include "translate/translator.h"
 #include "util/error.h"
@@ -64,7 +65,10 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
   cmd->callback([flags] {
     if (flags->nbest > flags->beam) throw s2s::Error("--nbest " + std::to_string(flags->nbest) + " exceeds --beam " + std::to_string(flags->beam));
     s2s::configure_threads(flags->threads);
-    auto bundle = s2s::load_model_bundle(flags->model, flags->checkpoint, s2s::resolve_device(flags->device));
+    // The model is either a training directory or an exported TorchScript file.
+    const bool exported = s2s::is_exported_model(flags->model);
+    s2s::ModelBundle bundle;
+    if (!exported) bundle = s2s::load_model_bundle(flags->model, flags->checkpoint, s2s::resolve_device(flags->device));
     s2s::TranslationOptions options;
     options.search.beam = flags->beam;
     options.search.nbest = flags->nbest;
@@ -73,7 +77,16 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
     options.search.max_length_b = flags->max_length_b;
     options.search.keep_attention = flags->attention_json;
     options.batch_tokens = flags->batch_tokens;
-    s2s::Translator translator(bundle, options);
+    std::unique_ptr<s2s::ExportedTranslator> exported_translator;
+    std::unique_ptr<s2s::Translator> native_translator;
+    if (exported) {
+      exported_translator = std::make_unique<s2s::ExportedTranslator>(flags->model, s2s::resolve_device(flags->device), options);
+    } else {
+      native_translator = std::make_unique<s2s::Translator>(bundle, options);
+    }
+    auto translate = [&](const std::vector<std::string>& lines) {
+      return exported_translator ? exported_translator->translate(lines) : native_translator->translate(lines);
+    };
 
     std::ifstream file;
     if (!flags->input.empty()) {
@@ -91,11 +104,11 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
       if (!s2s::is_valid_utf8(line)) throw s2s::Error(name + " line " + std::to_string(line_number) + " is not valid UTF-8");
       chunk.push_back(line);
       if (static_cast<int64_t>(chunk.size()) >= flags->chunk_lines) {
-        print_results(translator.translate(chunk), *flags);
+        print_results(translate(chunk), *flags);
         chunk.clear();
       }
     }
-    if (!chunk.empty()) print_results(translator.translate(chunk), *flags);
+    if (!chunk.empty()) print_results(translate(chunk), *flags);
   });
 });
 

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>

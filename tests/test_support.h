@@ -38,7 +38,8 @@ struct CommandResult {
 // Runs `s2s ARGS` through the shell, capturing its output.
 inline CommandResult run_s2s(const std::string& args) {
   CommandResult result;
-  std::string command = std::string(S2S_BINARY) + " " + args + " 2>&1";
+  // Braces, so shell syntax in `args` (redirections, "& pid=$!; kill ...") sees the same capture.
+  std::string command = "{ " + std::string(S2S_BINARY) + " " + args + "; } 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   char buffer[4096];
   size_t n;

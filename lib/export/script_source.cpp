@@ -1,5 +1,6 @@
 #include "export/script_source.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -20,7 +21,10 @@ std::string literal(double value) {
 }
 
 // Replaces every ${KEY} in `text`.
-std::string fill(std::string text, const std::map<std::string, std::string>& values) {
+std::string fill(std::string text, std::map<std::string, std::string> values) {
+  // Without Python, TorchScript source names dtypes by their ScalarType codes.
+  values["LONG"] = std::to_string(static_cast<int>(torch::kLong));
+  values["DOUBLE"] = std::to_string(static_cast<int>(torch::kDouble));
   for (const auto& [key, value] : values) {
     const std::string pattern = "${" + key + "}";
     for (size_t at = text.find(pattern); at != std::string::npos; at = text.find(pattern, at + value.size())) {
@@ -65,22 +69,21 @@ def _device(self) -> Device:
 def _collate(self, src: List[List[int]]) -> Tuple[Tensor, Tensor]:
     width = 0
     for row in src:
-        if len(row) == 0:
-            raise Exception("translate: every source needs at least one token (its EOS, id ${EOS})")
+        assert len(row) > 0, "translate: every source needs at least one token (its EOS, id ${EOS})"
         width = max(width, len(row))
-    ids = torch.full([len(src), width], ${PAD}, dtype=torch.long)
+    ids = torch.full([len(src), width], ${PAD}, dtype=${LONG})
     lengths: List[int] = []
     for b in range(len(src)):
         row = src[b]
-        ids[b, 0:len(row)] = torch.tensor(row, dtype=torch.long)
+        ids[b, 0:len(row)] = torch.tensor(row, dtype=${LONG})
         lengths.append(len(row))
-    return ids.to(self._device()), torch.tensor(lengths, dtype=torch.long).to(self._device())
+    return ids.to(self._device()), torch.tensor(lengths, dtype=${LONG}).to(self._device())
 
 def _greedy(self, src: Tensor, src_lengths: Tensor, max_len: int, alpha: float) -> Tuple[List[List[int]], List[float]]:
     B = src.size(0)
     encoded = self.encode(src, src_lengths)
     state = self.start(encoded)
-    tokens = torch.full([B], ${BOS}, dtype=torch.long, device=src.device)
+    tokens = torch.full([B], ${BOS}, dtype=${LONG}, device=src.device)
     outputs: List[List[int]] = []
     log_probs: List[float] = []
     done: List[bool] = []
@@ -96,7 +99,7 @@ def _greedy(self, src: Tensor, src_lengths: Tensor, max_len: int, alpha: float) 
         best, best_ids = torch.log_softmax(logits, -1).max(-1)
         tokens = best_ids
         ids: List[int] = best_ids.cpu().tolist()
-        values: List[float] = best.cpu().to(torch.float64).tolist()
+        values: List[float] = best.cpu().to(${DOUBLE}).tolist()
         for b in range(B):
             if not done[b]:
                 log_probs[b] += values[b]
@@ -115,7 +118,7 @@ def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len: int, alpha: f
     B = src.size(0)
     device = src.device
     encoded_single = self.encode(src, src_lengths)
-    expand = torch.arange(B, dtype=torch.long, device=device).repeat_interleave(K)
+    expand = torch.arange(B, dtype=${LONG}, device=device).repeat_interleave(K)
     encoded = [e.index_select(0, expand) for e in encoded_single]
     state = self.start(encoded)
     minus_inf = float("-inf")
@@ -137,10 +140,10 @@ def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len: int, alpha: f
         fin_scores.append(no_scores)
         fin_log_probs.append(no_log_probs)
         done.append(False)
-    tokens = torch.full([B * K], ${BOS}, dtype=torch.long, device=device)
+    tokens = torch.full([B * K], ${BOS}, dtype=${LONG}, device=device)
     for t in range(max_len):
         logits, state = self.step(state, tokens, t)
-        log_probs = torch.log_softmax(logits, -1).to(torch.float64)
+        log_probs = torch.log_softmax(logits, -1).to(${DOUBLE})
         V = log_probs.size(1)
         base: List[float] = []
         for r in range(B * K):
@@ -149,7 +152,7 @@ def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len: int, alpha: f
             if not done[b]:
                 for k in range(len(beam_scores[b])):
                     base[b * K + k] = beam_scores[b][k]
-        base_tensor = torch.tensor(base, dtype=torch.float64).to(log_probs.device)
+        base_tensor = torch.tensor(base, dtype=${DOUBLE}).to(log_probs.device)
         total = (log_probs + base_tensor.unsqueeze(1)).view([B, K * V])
         take = min(2 * K, K * V)
         top_scores, top_ids = total.topk(take, 1)
@@ -200,9 +203,9 @@ def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len: int, alpha: f
                 all_done = False
         if all_done:
             break
-        parent_index = torch.tensor(parent_rows, dtype=torch.long).to(device)
+        parent_index = torch.tensor(parent_rows, dtype=${LONG}).to(device)
         state = [s.index_select(0, parent_index) for s in state]
-        tokens = torch.tensor(next_tokens, dtype=torch.long).to(device)
+        tokens = torch.tensor(next_tokens, dtype=${LONG}).to(device)
     outputs: List[List[int]] = []
     scores: List[float] = []
     for b in range(B):
@@ -225,14 +228,11 @@ def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len: int, alpha: f
     return outputs, scores
 
 def search(self, src: Tensor, src_lengths: Tensor, beam: int, max_len: int, length_penalty: float) -> Tuple[List[List[int]], List[float]]:
-    if beam < 1:
-        raise Exception("beam size must be at least 1")
-    with torch.no_grad():
-        if beam == 1:
-            result = self._greedy(src, src_lengths, max_len, length_penalty)
-        else:
-            result = self._beam(src, src_lengths, beam, max_len, length_penalty)
-    return result
+    assert beam >= 1, "beam size must be at least 1"
+    # The parameters are stored without requires_grad, so no autograd graph is built.
+    if beam == 1:
+        return self._greedy(src, src_lengths, max_len, length_penalty)
+    return self._beam(src, src_lengths, beam, max_len, length_penalty)
 
 def translate_scored(self, src: List[List[int]], beam: int, max_len: int, length_penalty: float) -> Tuple[List[List[int]], List[float]]:
     if len(src) == 0:
@@ -253,11 +253,11 @@ def forward(self, src: Tensor, src_lengths: Tensor) -> Tensor:
     width = 1
     for row in outputs:
         width = max(width, len(row) + 1)
-    result = torch.full([B, width], ${PAD}, dtype=torch.long)
+    result = torch.full([B, width], ${PAD}, dtype=${LONG})
     for b in range(B):
         row = outputs[b]
         if len(row) > 0:
-            result[b, 0:len(row)] = torch.tensor(row, dtype=torch.long)
+            result[b, 0:len(row)] = torch.tensor(row, dtype=${LONG})
         result[b, len(row)] = ${EOS}
     return result.to(src.device)
 )TS";
@@ -284,12 +284,12 @@ std::string rnn_source(const RnnOptions& o) {
   const int hidden_slot = slot++;
   const int cell_slot = lstm ? slot++ : -1;
   const int feed_slot = feeding ? slot++ : -1;
-  const int slot_count = slot;
 
   std::map<std::string, std::string> v = {
       {"H", std::to_string(H)},
       {"LE", std::to_string(Le)},
       {"LD", std::to_string(Ld)},
+      {"LAYER_OFFSET", std::to_string(std::max<int64_t>(Le - Ld, 0))},
       {"DIRS", std::to_string(dirs)},
       {"LE_DIRS", std::to_string(Le * dirs)},
       {"M", std::to_string(dirs * H)},
@@ -309,7 +309,7 @@ std::string rnn_source(const RnnOptions& o) {
 def encode(self, src: Tensor, src_lengths: Tensor) -> List[Tensor]:
     B = src.size(0)
     embedded = torch.embedding(self.src_embedding.weight, src)
-    lengths, sorted_indices = torch.sort(src_lengths.cpu().to(torch.long), -1, True)
+    lengths, sorted_indices = torch.sort(src_lengths.cpu().to(${LONG}), -1, True)
     sorted_indices = sorted_indices.to(embedded.device)
     packed_input = embedded.index_select(0, sorted_indices)
     data, batch_sizes = torch._pack_padded_sequence(packed_input, lengths, True)
@@ -341,11 +341,12 @@ def encode(self, src: Tensor, src_lengths: Tensor) -> List[Tensor]:
   }
   s += "    return result\n";
 
-  // ---- start: tanh bridge from encoder layer min(l, Le - 1).
+  // ---- start: decoder layer l starts from encoder layer
+  // min(l + max(Le - Ld, 0), Le - 1) through a tanh bridge (top layers line up).
   s += R"TS(
 def start(self, encoded: List[Tensor]) -> List[Tensor]:
     memory = encoded[0]
-    layers = torch.clamp_max(torch.arange(${LD}, dtype=torch.long), ${LE} - 1).to(memory.device)
+    layers = torch.clamp_max(torch.arange(${LD}, dtype=${LONG}) + ${LAYER_OFFSET}, ${LE} - 1).to(memory.device)
     state = [memory, encoded[1]]
 )TS";
   if (kind == AttentionKind::bahdanau || kind == AttentionKind::luong_general) {
@@ -435,7 +436,6 @@ def step(self, state: List[Tensor], tokens: Tensor, position: int) -> Tuple[Tens
   s += "    new_state[${HIDDEN}] = new_hidden\n";
   if (lstm) s += "    new_state[${CELL}] = new_cell\n";
   s += "    return torch.linear(hidden, self.output.weight, self.output.bias), new_state\n";
-  (void)slot_count;
   v["PAD_ID"] = std::to_string(SpecialIds::pad);
   return fill(s, v);
 }
@@ -545,8 +545,7 @@ std::string transformer_source(const TransformerOptions& o, const std::vector<st
   std::string s = R"TS(
 def _embed(self, table: Tensor, ids: Tensor, offset: int) -> Tensor:
     T = ids.size(1)
-    if offset + T > ${MAX_POS}:
-        raise Exception("sequence of " + str(offset + T) + " tokens exceeds model.max_positions (${MAX_POS})")
+    assert offset + T <= ${MAX_POS}, "sequence of " + str(offset + T) + " tokens exceeds model.max_positions (${MAX_POS})"
     positions = self.positions.narrow(0, offset, T).unsqueeze(0)
     return torch.embedding(table, ids) * ${EMBED_SCALE} + positions
 
