@@ -71,11 +71,15 @@ TEST_CASE("batched decoding equals decoding one sentence at a time", "[search]")
       auto model = build_case(c);
       auto rows = random_sequences(5, 1, 10, c.src_vocab, 13);
       for (int beam : {1, 3}) {
+        // A fixed output limit: a*|src|+b uses the batch's longest source (see search.h).
+        auto options = options_for(beam);
+        options.max_length_a = 0.0;
+        options.max_length_b = 16;
         auto [src, lengths] = sources_with_eos(rows);
-        auto batched = s2s::search(*model, src, lengths, options_for(beam));
+        auto batched = s2s::search(*model, src, lengths, options);
         for (size_t i = 0; i < rows.size(); ++i) {
           auto [one, one_length] = sources_with_eos({rows[i]});
-          auto single = s2s::search(*model, one, one_length, options_for(beam));
+          auto single = s2s::search(*model, one, one_length, options);
           CHECK(single[0].front().tokens == batched[i].front().tokens);
           CHECK(single[0].front().score == Approx(batched[i].front().score).margin(1e-4));
         }

@@ -14,7 +14,7 @@ struct SearchOptions {
   int beam = 1;                  // 1 = greedy
   int nbest = 1;                 // hypotheses returned per sentence (<= beam)
   double length_penalty = 1.0;   // GNMT alpha: score = log p / ((5 + |y|) / 6)^alpha
-  double max_length_a = 1.5;     // output length limit: a * |src| + b tokens
+  double max_length_a = 1.5;     // output length limit: a * |src| + b tokens, |src| = the batch's longest source
   int64_t max_length_b = 10;
   bool keep_attention = false;   // record the attention of the best hypothesis
   bool use_cache = true;         // false: re-run the whole prefix every step (for benchmarks)
