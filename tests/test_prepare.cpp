@@ -379,7 +379,7 @@ TEST_CASE("contradictory or missing prepare inputs are errors naming the flag", 
   CHECK_FALSE(fs::exists(o.out_dir));
 }
 
-TEST_CASE("--bible runs the extraction script into DIR/raw and prepares Spanish to English", "[prepare]") {
+TEST_CASE("prepare with --bible runs the extraction script into DIR/raw and prepares Spanish to English", "[prepare]") {
   PrepareTempDir dir;
   // A stand-in for data/bible/extract_bible.sh that writes a tiny generated corpus.
   const auto corpus = make_corpus(200, 11);
