@@ -32,17 +32,20 @@ install_packages() {
   fi
 }
 
+# build [TARGET...]: configure and build (everything when no target is named).
 build() {
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
   local start=$SECONDS
-  cmake --build "$BUILD" -j "$JOBS"
+  local targets=()
+  for t in "$@"; do targets+=(--target "$t"); done
+  cmake --build "$BUILD" -j "$JOBS" "${targets[@]}"
   echo "bootstrap: build finished in $((SECONDS - start)) s" >&2
 }
 
 case "${1:-}" in
   demo)
     install_packages "${PACKAGES[@]}"
-    build
+    build s2s
     OUT=${2:-runs/demo}
     exec "$BUILD/s2s" compare --config "$ROOT/models/compare-demo.json" --out "$OUT"
     ;;
