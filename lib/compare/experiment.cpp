@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <ctime>
 #include <iostream>
 
@@ -76,6 +77,9 @@ std::string ensure_corpus(const nlohmann::json& corpus, const std::string& out_d
     return dir;
   }
   if (dir.empty()) dir = out_dir + "/corpus";
+  std::error_code error;
+  const auto parent = std::filesystem::path(dir).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, error);
   PrepareOptions prepare;
   prepare.out_dir = dir;
   prepare.bible = bible;
@@ -244,9 +248,9 @@ nlohmann::json run_comparison(const CompareOptions& options) {
   const std::string base_dir = directory_of(options.config_path);
   const auto wall_start = std::chrono::steady_clock::now();
 
-  ::mkdir(options.out_dir.c_str(), 0755);
-  ::mkdir((options.out_dir + "/models").c_str(), 0755);
-  if (!exists(options.out_dir)) throw Error("cannot create " + options.out_dir);
+  std::error_code error;
+  std::filesystem::create_directories(options.out_dir + "/models", error);
+  if (error) throw Error("cannot create " + options.out_dir + ": " + error.message());
   const int threads = configure_threads(experiment["threads"].get<int>());
   print_startup_banner(torch::Device(torch::kCPU));
   const std::string corpus_dir = ensure_corpus(experiment["corpus"], options.out_dir, threads);

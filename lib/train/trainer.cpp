@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <csignal>
 #include <fstream>
@@ -126,8 +127,9 @@ Trainer::Trainer(const TrainOptions& options) : options_(options), cfg_(options_
   torch::manual_seed(train["seed"].get<uint64_t>());
   if (!options_.quiet) print_startup_banner(device_);
 
-  ::mkdir(options_.run_dir.c_str(), 0755);
-  if (!exists(options_.run_dir)) throw Error("cannot create run directory " + options_.run_dir);
+  std::error_code error;
+  std::filesystem::create_directories(options_.run_dir, error);
+  if (error || !exists(options_.run_dir)) throw Error("cannot create run directory " + options_.run_dir);
   metrics_path_ = options_.run_dir + "/metrics.jsonl";
   const std::string last = options_.run_dir + "/checkpoint_last.pt";
   if (!options_.resume && exists(last)) {
