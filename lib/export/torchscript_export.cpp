@@ -326,41 +326,22 @@ ExportedTranslator::ExportedTranslator(const std::string& path, const torch::Dev
 
 std::vector<Translation> ExportedTranslator::translate(const std::vector<std::string>& lines) {
   const auto& tokenizers = model_.tokenizers();
-  const int64_t n = static_cast<int64_t>(lines.size());
-  std::vector<Translation> results(n);
-  std::vector<std::vector<int64_t>> encoded(n);
-  std::vector<int64_t> order;
-  for (int64_t i = 0; i < n; ++i) {
-    if (lines[i].find_first_not_of(" \t\r") == std::string::npos) {  // empty in, empty out
-      results[i].nbest_texts.push_back("");
-      results[i].nbest.push_back(Hypothesis{});
-      continue;
-    }
-    auto ids = tokenizers.source->encode(lines[i]);
-    encoded[i].assign(ids.begin(), ids.end());
-    order.push_back(i);
-  }
-  // The same batches as s2s::Translator (longest first, under a token budget),
-  // so the length limit a*|src|+b, which depends on the padded width, agrees.
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int64_t a, int64_t b) { return encoded[a].size() > encoded[b].size(); });
-  size_t start = 0;
-  while (start < order.size()) {
-    const int64_t longest = static_cast<int64_t>(encoded[order[start]].size()) + 1;
-    const int64_t beam = std::max(1, options_.search.beam);
-    size_t count = std::max<int64_t>(1, options_.batch_tokens / (longest * beam));
-    count = std::min(count, order.size() - start);
+  // The same batches as s2s::Translator, so the length limit a*|src|+b, which
+  // depends on a batch's longest source, agrees with native decoding.
+  DecodingPlan plan = plan_decoding(*tokenizers.source, lines, options_);
+  for (const auto& batch : plan.batches) {
     std::vector<std::vector<int64_t>> sources;
-    for (size_t j = 0; j < count; ++j) {
-      auto ids = encoded[order[start + j]];
+    for (int64_t i : batch) {
+      std::vector<int64_t> ids(plan.encoded[i].begin(), plan.encoded[i].end());
       ids.push_back(SpecialIds::eos);
       sources.push_back(std::move(ids));
     }
+    const int64_t longest = static_cast<int64_t>(plan.encoded[batch.front()].size()) + 1;
     const int64_t max_len = static_cast<int64_t>(options_.search.max_length_a * longest) + options_.search.max_length_b;
     std::vector<double> scores;
     auto outputs = model_.translate(sources, options_.search.beam, max_len, options_.search.length_penalty, &scores);
-    for (size_t j = 0; j < count; ++j) {
-      Translation& t = results[order[start + j]];
+    for (size_t j = 0; j < batch.size(); ++j) {
+      Translation& t = plan.results[batch[j]];
       Hypothesis h;
       h.tokens = outputs[j];
       h.score = scores[j];
@@ -368,9 +349,8 @@ std::vector<Translation> ExportedTranslator::translate(const std::vector<std::st
       t.nbest_texts.push_back(t.text);
       t.nbest.push_back(std::move(h));
     }
-    start += count;
   }
-  return results;
+  return plan.results;
 }
 
 }  // namespace s2s

@@ -40,38 +40,51 @@ ModelBundle load_model_bundle(const std::string& run_dir, const std::string& whi
 
 Translator::Translator(ModelBundle& bundle, TranslationOptions options) : bundle_(bundle), options_(options) {}
 
-std::vector<Translation> Translator::translate(const std::vector<std::string>& lines) {
-  torch::NoGradGuard no_grad;
-  bundle_.model->eval();
+DecodingPlan plan_decoding(const Tokenizer& source, const std::vector<std::string>& lines,
+                           const TranslationOptions& options) {
   const int64_t n = static_cast<int64_t>(lines.size());
-  std::vector<Translation> results(n);
-  std::vector<std::vector<int32_t>> encoded(n);
+  DecodingPlan plan;
+  plan.results.resize(n);
+  plan.encoded.resize(n);
   std::vector<int64_t> order;
   for (int64_t i = 0; i < n; ++i) {
     if (lines[i].find_first_not_of(" \t\r") == std::string::npos) {  // empty in, empty out
-      results[i].nbest_texts.push_back("");
-      results[i].nbest.push_back(Hypothesis{});
+      plan.results[i].nbest_texts.push_back("");
+      plan.results[i].nbest.push_back(Hypothesis{});
       continue;
     }
-    auto ids = bundle_.tokenizers.source->encode(lines[i]);
-    encoded[i].assign(ids.begin(), ids.end());
+    auto ids = source.encode(lines[i]);
+    plan.encoded[i].assign(ids.begin(), ids.end());
     order.push_back(i);
   }
   // Longest first, so the first batch shows the memory peak early.
   std::stable_sort(order.begin(), order.end(),
-                   [&](int64_t a, int64_t b) { return encoded[a].size() > encoded[b].size(); });
+                   [&](int64_t a, int64_t b) { return plan.encoded[a].size() > plan.encoded[b].size(); });
+  const int64_t beam = std::max(1, options.search.beam);
   size_t start = 0;
   while (start < order.size()) {
-    const int64_t longest = static_cast<int64_t>(encoded[order[start]].size()) + 1;
-    const int64_t beam = std::max(1, options_.search.beam);
-    size_t count = std::max<int64_t>(1, options_.batch_tokens / (longest * beam));
+    const int64_t longest = static_cast<int64_t>(plan.encoded[order[start]].size()) + 1;
+    size_t count = std::max<int64_t>(1, options.batch_tokens / (longest * beam));
     count = std::min(count, order.size() - start);
+    plan.batches.emplace_back(order.begin() + start, order.begin() + start + count);
+    start += count;
+  }
+  return plan;
+}
+
+std::vector<Translation> Translator::translate(const std::vector<std::string>& lines) {
+  torch::NoGradGuard no_grad;
+  bundle_.model->eval();
+  DecodingPlan plan = plan_decoding(*bundle_.tokenizers.source, lines, options_);
+  auto& results = plan.results;
+  for (const auto& batch : plan.batches) {
+    const size_t count = batch.size();
     std::vector<std::vector<int32_t>> sources;
-    for (size_t j = 0; j < count; ++j) sources.push_back(encoded[order[start + j]]);
+    for (int64_t i : batch) sources.push_back(plan.encoded[i]);
     auto [src, lengths] = collate_sources(sources);
     auto hyps = search(*bundle_.model, src.to(bundle_.device), lengths.to(bundle_.device), options_.search);
     for (size_t j = 0; j < count; ++j) {
-      Translation& t = results[order[start + j]];
+      Translation& t = results[batch[j]];
       t.nbest = std::move(hyps[j]);
       const auto& best = t.nbest.front().tokens;
       for (const auto& h : t.nbest) {
@@ -85,7 +98,6 @@ std::vector<Translation> Translator::translate(const std::vector<std::string>& l
         t.target_pieces.push_back("</s>");
       }
     }
-    start += count;
   }
   return results;
 }

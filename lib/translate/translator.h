@@ -40,6 +40,18 @@ struct Translation {
   std::vector<std::string> target_pieces; // of the best hypothesis (+ "</s>")
 };
 
+// Lines encoded and grouped into decoding batches: longest first, at most
+// batch_tokens / (longest source × beam) sentences each. Both the native and
+// the exported translator decode these same batches, so the output-length
+// limit (which depends on a batch's longest source) agrees between them.
+struct DecodingPlan {
+  std::vector<Translation> results;                 // one per line; empty lines are already final
+  std::vector<std::vector<int32_t>> encoded;        // source ids per line (without EOS)
+  std::vector<std::vector<int64_t>> batches;        // line indices per batch
+};
+DecodingPlan plan_decoding(const Tokenizer& source, const std::vector<std::string>& lines,
+                           const TranslationOptions& options);
+
 class Translator {
  public:
   Translator(ModelBundle& bundle, TranslationOptions options);
