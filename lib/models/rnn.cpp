@@ -11,7 +11,7 @@ nlohmann::json RnnOptions::to_json() const {
           {"bidirectional", bidirectional},  {"attention", attention},
           {"luong_score", luong_score},      {"input_feeding", input_feeding},
           {"attention_dim", attention_dim},  {"dropout", dropout},
-          {"init_range", init_range}};
+          {"init", init},                    {"init_range", init_range}};
 }
 
 RnnOptions RnnOptions::from_json(const nlohmann::json& j) {
@@ -27,7 +27,10 @@ RnnOptions RnnOptions::from_json(const nlohmann::json& j) {
   o.input_feeding = j.at("input_feeding").get<bool>();
   o.attention_dim = j.at("attention_dim").get<int64_t>();
   o.dropout = j.at("dropout").get<double>();
+  o.init = j.at("init").get<std::string>();
   o.init_range = j.at("init_range").get<double>();
+  if (o.init != "xavier" && o.init != "uniform") throw Error("model.init must be \"xavier\" or \"uniform\", not \"" + o.init + "\"");
+  if (o.init_range <= 0) throw Error("model.init_range must be positive");
   if (o.cell != "lstm" && o.cell != "gru") throw Error("model.cell must be \"lstm\" or \"gru\", not \"" + o.cell + "\"");
   for (auto [name, value] : {std::pair<const char*, int64_t>{"embed_dim", o.embed_dim}, {"hidden_dim", o.hidden_dim},
                              {"encoder_layers", o.encoder_layers}, {"decoder_layers", o.decoder_layers},
@@ -40,7 +43,7 @@ RnnOptions RnnOptions::from_json(const nlohmann::json& j) {
 
 RecurrentStackImpl::RecurrentStackImpl(bool lstm, int64_t input_dim, int64_t hidden_dim, int64_t layers,
                                        bool bidirectional, double dropout)
-    : lstm_(lstm) {
+    : lstm_(lstm), layers_(layers), dropout_(layers > 1 ? dropout : 0.0) {
   if (lstm) {
     lstm_module_ = register_module("rnn", torch::nn::LSTM(torch::nn::LSTMOptions(input_dim, hidden_dim)
                                                               .num_layers(layers)
@@ -53,6 +56,14 @@ RecurrentStackImpl::RecurrentStackImpl(bool lstm, int64_t input_dim, int64_t hid
                                                             .batch_first(true)
                                                             .bidirectional(bidirectional)
                                                             .dropout(layers > 1 ? dropout : 0.0)));
+  }
+  // Parameter names of torch::nn::LSTM / GRU: weight_ih_l0, bias_hh_l1, ...
+  auto parameters = (lstm ? static_cast<torch::nn::Module&>(*lstm_module_) : static_cast<torch::nn::Module&>(*gru_module_))
+                        .named_parameters(/*recurse=*/false);
+  for (int64_t layer = 0; layer < layers; ++layer) {
+    const std::string suffix = "_l" + std::to_string(layer);
+    weights_.push_back({parameters["weight_ih" + suffix], parameters["weight_hh" + suffix],
+                        parameters["bias_ih" + suffix], parameters["bias_hh" + suffix]});
   }
 }
 
@@ -93,6 +104,61 @@ RecurrentStackImpl::Output RecurrentStackImpl::forward(const torch::Tensor& inpu
   return out;
 }
 
+torch::Tensor RecurrentStackImpl::project_leading(const torch::Tensor& leading) {
+  const auto& w_ih = weights_[0].w_ih;
+  auto gates = torch::matmul(leading, w_ih.narrow(1, 0, leading.size(-1)).t()) + weights_[0].b_ih;
+  // An LSTM adds both biases to the same sum; a GRU keeps the hidden-side bias
+  // apart (it is gated by r), so only the input-side one is folded in here.
+  return lstm_ ? gates + weights_[0].b_hh : gates;
+}
+
+torch::Tensor RecurrentStackImpl::cell_step(int64_t layer, const torch::Tensor& input_gates,
+                                            const torch::Tensor& hidden, const torch::Tensor& cell,
+                                            torch::Tensor* new_cell) {
+  if (lstm_) {
+    // Gate order of torch::nn::LSTM: input, forget, cell candidate, output.
+    auto gates = torch::addmm(input_gates, hidden, weights_[layer].w_hh.t()).chunk(4, 1);
+    auto c = torch::sigmoid(gates[1]) * cell + torch::sigmoid(gates[0]) * torch::tanh(gates[2]);
+    *new_cell = c;
+    return torch::sigmoid(gates[3]) * torch::tanh(c);
+  }
+  // Gate order of torch::nn::GRU: reset, update, new.
+  auto from_hidden = torch::addmm(weights_[layer].b_hh, hidden, weights_[layer].w_hh.t()).chunk(3, 1);
+  auto from_input = input_gates.chunk(3, 1);
+  auto reset = torch::sigmoid(from_input[0] + from_hidden[0]);
+  auto update = torch::sigmoid(from_input[1] + from_hidden[1]);
+  auto candidate = torch::tanh(from_input[2] + reset * from_hidden[2]);
+  return candidate + update * (hidden - candidate);
+}
+
+torch::Tensor RecurrentStackImpl::step(const torch::Tensor& leading_gates, const torch::Tensor& rest,
+                                       torch::Tensor& hidden, torch::Tensor& cell) {
+  std::vector<torch::Tensor> hiddens, cells;
+  hiddens.reserve(layers_);
+  cells.reserve(layers_);
+  torch::Tensor x;
+  for (int64_t layer = 0; layer < layers_; ++layer) {
+    torch::Tensor input_gates;
+    if (layer == 0) {
+      const auto& w_ih = weights_[0].w_ih;
+      input_gates = rest.defined()
+                        ? torch::addmm(leading_gates, rest, w_ih.narrow(1, w_ih.size(1) - rest.size(1), rest.size(1)).t())
+                        : leading_gates;
+    } else {
+      if (dropout_ > 0) x = torch::dropout(x, dropout_, is_training());  // between layers, as the fused kernel
+      input_gates = torch::addmm(weights_[layer].b_ih, x, weights_[layer].w_ih.t());
+      if (lstm_) input_gates = input_gates + weights_[layer].b_hh;
+    }
+    torch::Tensor c;
+    x = cell_step(layer, input_gates, hidden.select(1, layer), lstm_ ? cell.select(1, layer) : torch::Tensor(), &c);
+    hiddens.push_back(x);
+    if (lstm_) cells.push_back(c);
+  }
+  hidden = layers_ == 1 ? hiddens[0].unsqueeze(1) : torch::stack(hiddens, 1);
+  if (lstm_) cell = layers_ == 1 ? cells[0].unsqueeze(1) : torch::stack(cells, 1);
+  return x;
+}
+
 namespace {
 // Positions of the decoder state in DecoderState::tensors.
 enum StateSlot { kMemory = 0, kMask, kKeys, kHidden, kCell, kFeed, kSlotCount };
@@ -126,8 +192,25 @@ RnnSeq2Seq::RnnSeq2Seq(RnnOptions options, int64_t src_vocab, int64_t trg_vocab)
   }
   output_ = register_module("output", torch::nn::Linear(H, trg_vocab));
 
+  initialize_parameters();
+}
+
+void RnnSeq2Seq::initialize_parameters() {
   torch::NoGradGuard no_grad;
-  for (auto& p : parameters()) p.uniform_(-options_.init_range, options_.init_range);
+  if (options_.init == "uniform") {
+    for (auto& p : parameters()) p.uniform_(-options_.init_range, options_.init_range);
+    return;
+  }
+  for (auto& named : named_parameters()) {
+    auto& p = named.value();
+    if (named.key().find("embedding") != std::string::npos) {
+      p.normal_(0.0, 1.0);
+    } else if (p.dim() >= 2) {
+      torch::nn::init::xavier_uniform_(p);
+    } else {
+      p.zero_();
+    }
+  }
 }
 
 std::string RnnSeq2Seq::describe() const {
@@ -175,46 +258,65 @@ DecoderState RnnSeq2Seq::start(const EncoderOutput& encoded) {
 }
 
 torch::Tensor RnnSeq2Seq::step(DecoderState& state, const torch::Tensor& prev_tokens) {
-  return step_embedded(state, dropout_(trg_embedding_(prev_tokens)));
+  auto embedded = dropout_(trg_embedding_(prev_tokens));  // (B, E)
+  return output_(dropout_(attentional_step(state, embedded, decoder_->project_leading(embedded))));
 }
 
-torch::Tensor RnnSeq2Seq::step_embedded(DecoderState& state, const torch::Tensor& embedded) {
+bool RnnSeq2Seq::feeds_attentional_state() const {
+  const bool luong = attention_kind_ == AttentionKind::luong_dot || attention_kind_ == AttentionKind::luong_general;
+  return luong && options_.input_feeding;
+}
+
+RnnSeq2Seq::Recurrence RnnSeq2Seq::recur(DecoderState& state, const torch::Tensor& embedding_gates) {
   auto& t = state.tensors;
-  auto to_layers = [](const torch::Tensor& s) { return s.defined() ? s.transpose(0, 1).contiguous() : s; };
-  auto run = [&](const torch::Tensor& input) -> torch::Tensor {  // input (B, I) → top output (B, H)
-    auto result = decoder_->forward(input.unsqueeze(1), to_layers(t[kHidden]), to_layers(t[kCell]), torch::Tensor());
-    t[kHidden] = result.hidden.transpose(0, 1);
-    if (result.cell.defined()) t[kCell] = result.cell.transpose(0, 1);
-    return result.output.squeeze(1);
-  };
-  torch::Tensor hidden;  // (B, H), the input of the output layer
+  Recurrence out;
   switch (attention_kind_) {
     case AttentionKind::none:
-      hidden = run(embedded);
+      out.output = decoder_->step(embedding_gates, {}, t[kHidden], t[kCell]);
       break;
     case AttentionKind::bahdanau: {
       // Attend with the previous top-layer state, then update the recurrence.
       auto query = t[kHidden].select(1, options_.decoder_layers - 1);
       auto att = attention_(query, t[kKeys], t[kMemory], t[kMask]);
-      torch::Tensor output = run(torch::cat({embedded, att.context}, 1));
-      hidden = torch::tanh(attentional_(torch::cat({output, att.context, embedded}, 1)));
+      out.output = decoder_->step(embedding_gates, att.context, t[kHidden], t[kCell]);
+      out.context = att.context;
       state.attention = att.weights;
       break;
     }
     case AttentionKind::luong_dot:
     case AttentionKind::luong_general: {
       // Update the recurrence first, then attend with the new state.
-      torch::Tensor input = t[kFeed].defined() ? torch::cat({embedded, t[kFeed]}, 1) : embedded;
-      auto output = run(input);
-      auto att = attention_(output, t[kKeys], t[kMemory], t[kMask]);
-      hidden = torch::tanh(attentional_(torch::cat({output, att.context}, 1)));
-      if (t[kFeed].defined()) t[kFeed] = hidden;
+      out.output = decoder_->step(embedding_gates, t[kFeed], t[kHidden], t[kCell]);
+      auto att = attention_(out.output, t[kKeys], t[kMemory], t[kMask]);
+      out.context = att.context;
       state.attention = att.weights;
       break;
     }
   }
   state.position += 1;
-  return output_(dropout_(hidden));
+  return out;
+}
+
+torch::Tensor RnnSeq2Seq::readout(const torch::Tensor& output, const torch::Tensor& context,
+                                  const torch::Tensor& embedded) {
+  switch (attention_kind_) {
+    case AttentionKind::none:
+      return output;
+    case AttentionKind::bahdanau:
+      return torch::tanh(attentional_(torch::cat({output, context, embedded}, -1)));
+    case AttentionKind::luong_dot:
+    case AttentionKind::luong_general:
+      break;
+  }
+  return torch::tanh(attentional_(torch::cat({output, context}, -1)));
+}
+
+torch::Tensor RnnSeq2Seq::attentional_step(DecoderState& state, const torch::Tensor& embedded,
+                                           const torch::Tensor& embedding_gates) {
+  auto recurrence = recur(state, embedding_gates);
+  auto hidden = readout(recurrence.output, recurrence.context, embedded);  // (B, H)
+  if (feeds_attentional_state()) state.tensors[kFeed] = hidden;
+  return hidden;
 }
 
 DecodeOutput RnnSeq2Seq::decode(const EncoderOutput& encoded, const torch::Tensor& trg_in) {
@@ -230,15 +332,33 @@ DecodeOutput RnnSeq2Seq::decode(const EncoderOutput& encoded, const torch::Tenso
     out.logits = output_(dropout_(result.output));
     return out;
   }
+  // Only the recurrence and the attention have to run step by step. Unless the
+  // attentional state is fed back (Luong input feeding), the readout layer and
+  // the output projection run once over all steps: two large matrix products
+  // instead of 2·T small ones.
   const int64_t T = trg_in.size(1);
-  std::vector<torch::Tensor> logits, attention;
-  logits.reserve(T);
+  auto embedding_gates = decoder_->project_leading(embedded);  // (B, T, G), one product for all steps
+  std::vector<torch::Tensor> outputs, contexts, attention;
+  outputs.reserve(T);
+  contexts.reserve(T);
   attention.reserve(T);
-  for (int64_t i = 0; i < T; ++i) {
-    logits.push_back(step_embedded(state, embedded.select(1, i)));
-    attention.push_back(state.attention);
+  torch::Tensor hidden;  // (B, T, H)
+  if (feeds_attentional_state()) {
+    for (int64_t i = 0; i < T; ++i) {
+      outputs.push_back(attentional_step(state, embedded.select(1, i), embedding_gates.select(1, i)));
+      attention.push_back(state.attention);
+    }
+    hidden = torch::stack(outputs, 1);
+  } else {
+    for (int64_t i = 0; i < T; ++i) {
+      auto recurrence = recur(state, embedding_gates.select(1, i));
+      outputs.push_back(recurrence.output);
+      contexts.push_back(recurrence.context);
+      attention.push_back(state.attention);
+    }
+    hidden = readout(torch::stack(outputs, 1), torch::stack(contexts, 1), embedded);
   }
-  out.logits = torch::stack(logits, 1);       // (B, T, V)
+  out.logits = output_(dropout_(hidden));     // (B, T, V)
   out.attention = torch::stack(attention, 1); // (B, T, S)
   return out;
 }

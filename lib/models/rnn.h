@@ -22,7 +22,13 @@ struct RnnOptions {
   bool input_feeding = true;           // Luong only: feed the attentional state into the next step
   int64_t attention_dim = 256;         // Bahdanau's hidden size
   double dropout = 0.2;
-  double init_range = 0.1;             // uniform(-r, r), as Sutskever et al. and Luong et al.
+  // "xavier": Glorot-uniform matrices, zero biases, N(0, 1) embeddings. "uniform":
+  // every parameter from uniform(-init_range, init_range), as Sutskever et al. and
+  // Luong et al.; at small widths it leaves the attention scores nearly flat and
+  // their gradients ~1e-6, so the attentional RNN takes hundreds of steps to
+  // start using the source (measured on the reverse task).
+  std::string init = "xavier";
+  double init_range = 0.1;
 
   nlohmann::json to_json() const;
   static RnnOptions from_json(const nlohmann::json& j);
@@ -45,8 +51,33 @@ class RecurrentStackImpl : public torch::nn::Module {
                  const torch::Tensor& lengths);
   bool is_lstm() const { return lstm_; }
 
+  // Single time steps of a unidirectional stack, computed cell by cell (the
+  // multi-step kernel's per-call overhead dominates at length 1). Layer 0's
+  // input is split in two: a leading part whose projection is known for every
+  // step in advance (the target embeddings: projected once for all T by
+  // `project_leading`) and the rest, known only at the step (attention context
+  // or fed-back state).
+  //   leading (..., I0) → (..., G), G = 4H (LSTM) or 3H (GRU), biases included.
+  torch::Tensor project_leading(const torch::Tensor& leading);
+  //   leading_gates (B, G), rest (B, I - I0) or undefined; hidden/cell (B, L, H), replaced by the new
+  //   states. Returns the top layer's output (B, H).
+  torch::Tensor step(const torch::Tensor& leading_gates, const torch::Tensor& rest, torch::Tensor& hidden,
+                     torch::Tensor& cell);
+
  private:
+  // The cell update of one layer from its input-side gates (B, G).
+  torch::Tensor cell_step(int64_t layer, const torch::Tensor& input_gates, const torch::Tensor& hidden,
+                          const torch::Tensor& cell, torch::Tensor* new_cell);
+  // The forward-direction parameters of each layer, looked up once: the same
+  // tensors the fused kernel uses (moving the module to a device keeps them).
+  struct LayerWeights {
+    torch::Tensor w_ih, w_hh, b_ih, b_hh;
+  };
+  std::vector<LayerWeights> weights_;
+
   bool lstm_;
+  int64_t layers_;
+  double dropout_;
   torch::nn::LSTM lstm_module_{nullptr};
   torch::nn::GRU gru_module_{nullptr};
 };
@@ -65,8 +96,21 @@ class RnnSeq2Seq : public Seq2SeqModel {
   const RnnOptions& options() const { return options_; }
 
  private:
-  // One decoder step from an embedded token (B, E); updates `state`.
-  torch::Tensor step_embedded(DecoderState& state, const torch::Tensor& embedded);
+  void initialize_parameters();
+  bool feeds_attentional_state() const;  // Luong input feeding
+
+  struct Recurrence {
+    torch::Tensor output;   // (B, H) top decoder layer
+    torch::Tensor context;  // (B, M) attention context; undefined without attention
+  };
+  // One step of the recurrence and the attention; `embedding_gates` (B, G) is the
+  // decoder's input projection of the embedded token. Updates `state`.
+  Recurrence recur(DecoderState& state, const torch::Tensor& embedding_gates);
+  // The attentional state fed to the output layer, for any leading dimensions: (..., H).
+  torch::Tensor readout(const torch::Tensor& output, const torch::Tensor& context, const torch::Tensor& embedded);
+  // recur + readout (+ input feeding): one full decoder step, before the output layer.
+  torch::Tensor attentional_step(DecoderState& state, const torch::Tensor& embedded,
+                                 const torch::Tensor& embedding_gates);
 
   RnnOptions options_;
   AttentionKind attention_kind_;
