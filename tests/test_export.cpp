@@ -81,12 +81,13 @@ void check_batch(s2s::Seq2SeqModel& model, torch::jit::Module& exported, const S
   auto stepped = exported.get_method("step")({exported_state, bos, int64_t{0}}).toTuple();
   CHECK(max_abs_diff(stepped->elements()[0].toTensor(), native_logits) < 1e-4);
 
-  const int64_t max_len = static_cast<int64_t>(1.5 * static_cast<double>(src.size(1))) + 10;
   for (int beam : {1, 5}) {
     s2s::SearchOptions options;
     options.beam = beam;
     auto native = s2s::search(model, src, lengths, options);
-    auto result = exported.get_method("translate_scored")({as_list(rows), static_cast<int64_t>(beam), max_len, 1.0})
+    const double max_len_a = options.max_length_a;
+    const int64_t max_len_b = options.max_length_b;
+    auto result = exported.get_method("translate_scored")({as_list(rows), static_cast<int64_t>(beam), max_len_a, max_len_b, 1.0})
                       .toTuple();
     auto outputs = result->elements()[0].toList();
     auto scores = result->elements()[1].toList();
@@ -102,7 +103,7 @@ void check_batch(s2s::Seq2SeqModel& model, torch::jit::Module& exported, const S
       CHECK(std::abs(scores.get(b).toDouble() - native[b].front().score) < 1e-3);
     }
     // The plain `translate` entry point (alpha 1.0) gives the same tokens.
-    auto plain = exported.get_method("translate")({as_list(rows), static_cast<int64_t>(beam), max_len}).toList();
+    auto plain = exported.get_method("translate")({as_list(rows), static_cast<int64_t>(beam), max_len_a, max_len_b}).toList();
     for (size_t b = 0; b < rows.size(); ++b) CHECK(plain.get(b).toIntVector() == native[b].front().tokens);
     if (beam == 1 && check_forward) {
       // forward: greedy, padded, EOS then PAD.

@@ -70,20 +70,27 @@ TEST_CASE("batched decoding equals decoding one sentence at a time", "[search]")
     SECTION(c.name) {
       auto model = build_case(c);
       auto rows = random_sequences(5, 1, 10, c.src_vocab, 13);
+      auto [src, lengths] = sources_with_eos(rows);
+      int stopped_by_own_limit = 0;
       for (int beam : {1, 3}) {
-        // A fixed output limit: a*|src|+b uses the batch's longest source (see search.h).
+        // A limit a*|src|+b tight enough that outputs reach it: each sentence
+        // must stop at its own limit, not at the one of the batch's longest source.
         auto options = options_for(beam);
-        options.max_length_a = 0.0;
-        options.max_length_b = 16;
-        auto [src, lengths] = sources_with_eos(rows);
+        options.max_length_a = 1.0;
+        options.max_length_b = 3;
         auto batched = s2s::search(*model, src, lengths, options);
         for (size_t i = 0; i < rows.size(); ++i) {
           auto [one, one_length] = sources_with_eos({rows[i]});
           auto single = s2s::search(*model, one, one_length, options);
           CHECK(single[0].front().tokens == batched[i].front().tokens);
           CHECK(single[0].front().score == Approx(batched[i].front().score).margin(1e-4));
+          const auto own_limit = static_cast<size_t>(lengths[static_cast<int64_t>(i)].item<int64_t>() + 3);
+          if (batched[i].front().tokens.size() == own_limit && own_limit < static_cast<size_t>(src.size(1) + 3)) {
+            ++stopped_by_own_limit;
+          }
         }
       }
+      CHECK(stopped_by_own_limit > 0);  // else the sentences above would agree under either limit
     }
   }
 }
@@ -136,8 +143,8 @@ TEST_CASE("search scores agree with teacher-forced scoring of the same output", 
       for (auto& r : results) outputs.push_back(r.front().tokens);
       auto scores = s2s::score_outputs(*model, src, lengths, outputs);
       for (size_t i = 0; i < results.size(); ++i) {
-        // Outputs cut by the length limit have no EOS in the search score.
-        if (static_cast<int64_t>(outputs[i].size()) < src.size(1) + 5) {
+        // Outputs cut by their length limit have no EOS in the search score.
+        if (static_cast<int64_t>(outputs[i].size()) < lengths[static_cast<int64_t>(i)].item<int64_t>() + 5) {
           CHECK(scores[i] == Approx(results[i].front().log_prob).margin(1e-3));
         }
       }

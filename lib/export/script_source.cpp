@@ -79,22 +79,32 @@ def _collate(self, src: List[List[int]]) -> Tuple[Tensor, Tensor]:
         lengths.append(len(row))
     return ids.to(self._device()), torch.tensor(lengths, dtype=${LONG}).to(self._device())
 
-def _greedy(self, src: Tensor, src_lengths: Tensor, max_len: int, alpha: float) -> Tuple[List[List[int]], List[float]]:
+def _output_limits(self, src_lengths: Tensor, max_len_a: float, max_len_b: int) -> List[int]:
+    lengths: List[int] = src_lengths.cpu().to(${LONG}).tolist()
+    limits: List[int] = []
+    for length in lengths:
+        limits.append(int(max_len_a * float(length)) + max_len_b)
+    return limits
+
+def _greedy(self, src: Tensor, src_lengths: Tensor, max_len_a: float, max_len_b: int, alpha: float) -> Tuple[List[List[int]], List[float]]:
     B = src.size(0)
+    limits = self._output_limits(src_lengths, max_len_a, max_len_b)
     encoded = self.encode(src, src_lengths)
     state = self.start(encoded)
     tokens = torch.full([B], ${BOS}, dtype=${LONG}, device=src.device)
     outputs: List[List[int]] = []
     log_probs: List[float] = []
     done: List[bool] = []
+    remaining = B
     for b in range(B):
         row: List[int] = []
         outputs.append(row)
         log_probs.append(0.0)
-        done.append(False)
-    remaining = B
+        done.append(limits[b] <= 0)
+        if done[b]:
+            remaining -= 1
     t = 0
-    while t < max_len and remaining > 0:
+    while remaining > 0:
         logits, state = self.step(state, tokens, t)
         best, best_ids = torch.log_softmax(logits, -1).max(-1)
         tokens = best_ids
@@ -103,20 +113,22 @@ def _greedy(self, src: Tensor, src_lengths: Tensor, max_len: int, alpha: float) 
         for b in range(B):
             if not done[b]:
                 log_probs[b] += values[b]
-                if ids[b] == ${EOS}:
+                ended = ids[b] == ${EOS}
+                if not ended:
+                    outputs[b].append(ids[b])
+                if ended or t + 1 >= limits[b]:
                     done[b] = True
                     remaining -= 1
-                else:
-                    outputs[b].append(ids[b])
         t += 1
     scores: List[float] = []
     for b in range(B):
         scores.append(self._length_normalized(log_probs[b], len(outputs[b]) + 1, alpha))
     return outputs, scores
 
-def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len: int, alpha: float) -> Tuple[List[List[int]], List[float]]:
+def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len_a: float, max_len_b: int, alpha: float) -> Tuple[List[List[int]], List[float]]:
     B = src.size(0)
     device = src.device
+    limits = self._output_limits(src_lengths, max_len_a, max_len_b)
     encoded_single = self.encode(src, src_lengths)
     expand = torch.arange(B, dtype=${LONG}, device=device).repeat_interleave(K)
     encoded = [e.index_select(0, expand) for e in encoded_single]
@@ -126,22 +138,26 @@ def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len: int, alpha: f
     beam_tokens: List[List[List[int]]] = []
     beam_scores: List[List[float]] = []
     fin_tokens: List[List[List[int]]] = []
-    fin_log_probs: List[List[float]] = []
     fin_scores: List[List[float]] = []
     done: List[bool] = []
+    all_done = True
     for b in range(B):
         empty: List[int] = []
         beam_tokens.append([empty])
         beam_scores.append([0.0])
         no_tokens: List[List[int]] = []
         no_scores: List[float] = []
-        no_log_probs: List[float] = []
         fin_tokens.append(no_tokens)
         fin_scores.append(no_scores)
-        fin_log_probs.append(no_log_probs)
-        done.append(False)
+        done.append(limits[b] <= 0)
+        if done[b]:
+            fin_tokens[b].append(empty)
+            fin_scores[b].append(self._length_normalized(0.0, 1, alpha))
+        else:
+            all_done = False
     tokens = torch.full([B * K], ${BOS}, dtype=${LONG}, device=device)
-    for t in range(max_len):
+    t = 0
+    while not all_done:
         logits, state = self.step(state, tokens, t)
         log_probs = torch.log_softmax(logits, -1).to(${DOUBLE})
         V = log_probs.size(1)
@@ -181,7 +197,6 @@ def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len: int, alpha: f
                     if token == ${EOS}:
                         if len(fin_scores[b]) < K:
                             fin_tokens[b].append(child)
-                            fin_log_probs[b].append(score)
                             fin_scores[b].append(self._length_normalized(score, len(child) + 1, alpha))
                     else:
                         child.append(token)
@@ -192,6 +207,14 @@ def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len: int, alpha: f
                         live_scores.append(score)
                     j += 1
                 if len(fin_scores[b]) >= K or len(live_scores) == 0:
+                    done[b] = True
+                elif t + 1 >= limits[b]:
+                    # Paths cut by the length limit compete with the finished ones.
+                    for k in range(len(live_scores)):
+                        fin_tokens[b].append(live_tokens[k])
+                        fin_scores[b].append(self._length_normalized(live_scores[k], len(live_tokens[k]) + 1, alpha))
+                    live_tokens.clear()
+                    live_scores.clear()
                     done[b] = True
             next_beam_tokens.append(live_tokens)
             next_beam_scores.append(live_scores)
@@ -206,14 +229,10 @@ def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len: int, alpha: f
         parent_index = torch.tensor(parent_rows, dtype=${LONG}).to(device)
         state = [s.index_select(0, parent_index) for s in state]
         tokens = torch.tensor(next_tokens, dtype=${LONG}).to(device)
+        t += 1
     outputs: List[List[int]] = []
     scores: List[float] = []
     for b in range(B):
-        if not done[b]:
-            for k in range(len(beam_scores[b])):
-                fin_tokens[b].append(beam_tokens[b][k])
-                fin_log_probs[b].append(beam_scores[b][k])
-                fin_scores[b].append(self._length_normalized(beam_scores[b][k], len(beam_tokens[b][k]) + 1, alpha))
         best = -1
         for i in range(len(fin_scores[b])):
             if best < 0 or fin_scores[b][i] > fin_scores[b][best]:
@@ -227,29 +246,28 @@ def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len: int, alpha: f
             scores.append(fin_scores[b][best])
     return outputs, scores
 
-def search(self, src: Tensor, src_lengths: Tensor, beam: int, max_len: int, length_penalty: float) -> Tuple[List[List[int]], List[float]]:
+def search(self, src: Tensor, src_lengths: Tensor, beam: int, max_len_a: float, max_len_b: int, length_penalty: float) -> Tuple[List[List[int]], List[float]]:
     assert beam >= 1, "beam size must be at least 1"
     # The parameters are stored without requires_grad, so no autograd graph is built.
     if beam == 1:
-        return self._greedy(src, src_lengths, max_len, length_penalty)
-    return self._beam(src, src_lengths, beam, max_len, length_penalty)
+        return self._greedy(src, src_lengths, max_len_a, max_len_b, length_penalty)
+    return self._beam(src, src_lengths, beam, max_len_a, max_len_b, length_penalty)
 
-def translate_scored(self, src: List[List[int]], beam: int, max_len: int, length_penalty: float) -> Tuple[List[List[int]], List[float]]:
+def translate_scored(self, src: List[List[int]], beam: int, max_len_a: float, max_len_b: int, length_penalty: float) -> Tuple[List[List[int]], List[float]]:
     if len(src) == 0:
         no_outputs: List[List[int]] = []
         no_scores: List[float] = []
         return no_outputs, no_scores
     ids, lengths = self._collate(src)
-    return self.search(ids, lengths, beam, max_len, length_penalty)
+    return self.search(ids, lengths, beam, max_len_a, max_len_b, length_penalty)
 
-def translate(self, src: List[List[int]], beam: int, max_len: int) -> List[List[int]]:
-    outputs, scores = self.translate_scored(src, beam, max_len, 1.0)
+def translate(self, src: List[List[int]], beam: int, max_len_a: float, max_len_b: int) -> List[List[int]]:
+    outputs, scores = self.translate_scored(src, beam, max_len_a, max_len_b, 1.0)
     return outputs
 
 def forward(self, src: Tensor, src_lengths: Tensor) -> Tensor:
     B = src.size(0)
-    max_len = int(${MAX_A} * float(src.size(1))) + ${MAX_B}
-    outputs, scores = self.search(src, src_lengths, 1, max_len, 1.0)
+    outputs, scores = self.search(src, src_lengths, 1, ${MAX_A}, ${MAX_B}, 1.0)
     width = 1
     for row in outputs:
         width = max(width, len(row) + 1)

@@ -8,8 +8,10 @@
 //   encode(src, src_lengths) -> List[Tensor]          [memory, mask, summaries...]
 //   start(encoded) -> List[Tensor]                    decoder state, batch on dim 0
 //   step(state, tokens, position) -> (logits, state)  one incremental step
-//   translate(src, beam, max_len) -> List[List[int]]  greedy (beam 1) or beam search
-//   translate_scored(src, beam, max_len, length_penalty) -> (tokens, scores)
+//   translate(src, beam, max_len_a, max_len_b) -> List[List[int]]
+//       greedy (beam 1) or beam search; each output has at most
+//       int(max_len_a * len(its source)) + max_len_b tokens
+//   translate_scored(src, beam, max_len_a, max_len_b, length_penalty) -> (tokens, scores)
 //   forward(src, src_lengths) -> Tensor               greedy, padded ids (EOS then PAD)
 // The searches mirror lib/search/search.cpp step for step, so an exported
 // model gives the same tokens as the native one.

@@ -170,8 +170,8 @@ nlohmann::json export_bundle(ModelBundle& bundle, const std::string& out_path, c
       {"source_input", "SentencePiece ids of the sentence followed by eos"},
       {"search", {{"length_penalty", 1.0}, {"max_length_a", max_a}, {"max_length_b", max_b}}},
       {"methods",
-       {"translate(src: List[List[int]], beam: int, max_len: int) -> List[List[int]]",
-        "translate_scored(src: List[List[int]], beam: int, max_len: int, length_penalty: float) -> "
+       {"translate(src: List[List[int]], beam: int, max_len_a: float, max_len_b: int) -> List[List[int]]",
+        "translate_scored(src: List[List[int]], beam: int, max_len_a: float, max_len_b: int, length_penalty: float) -> "
         "Tuple[List[List[int]], List[float]]",
         "forward(src: Tensor, src_lengths: Tensor) -> Tensor", "encode(src: Tensor, src_lengths: Tensor) -> List[Tensor]",
         "start(encoded: List[Tensor]) -> List[Tensor]",
@@ -290,8 +290,8 @@ ExportedModel ExportedModel::load(const std::string& path, const torch::Device& 
 }
 
 std::vector<std::vector<int64_t>> ExportedModel::translate(const std::vector<std::vector<int64_t>>& sources, int beam,
-                                                           int64_t max_len, double length_penalty,
-                                                           std::vector<double>* scores) {
+                                                           double max_length_a, int64_t max_length_b,
+                                                           double length_penalty, std::vector<double>* scores) {
   if (beam < 1) throw Error("beam size must be at least 1");
   c10::List<c10::List<int64_t>> input;
   for (const auto& s : sources) {
@@ -301,7 +301,8 @@ std::vector<std::vector<int64_t>> ExportedModel::translate(const std::vector<std
   torch::NoGradGuard no_grad;
   c10::IValue result;
   try {
-    result = module_.get_method("translate_scored")({input, static_cast<int64_t>(beam), max_len, length_penalty});
+    result = module_.get_method("translate_scored")(
+        {input, static_cast<int64_t>(beam), max_length_a, max_length_b, length_penalty});
   } catch (const c10::Error& e) {
     throw Error(path_ + ": translation failed: " + first_line(e.what_without_backtrace()));
   }
@@ -326,8 +327,7 @@ ExportedTranslator::ExportedTranslator(const std::string& path, const torch::Dev
 
 std::vector<Translation> ExportedTranslator::translate(const std::vector<std::string>& lines) {
   const auto& tokenizers = model_.tokenizers();
-  // The same batches as s2s::Translator, so the length limit a*|src|+b, which
-  // depends on a batch's longest source, agrees with native decoding.
+  // The same batches as s2s::Translator (see DecodingPlan).
   DecodingPlan plan = plan_decoding(*tokenizers.source, lines, options_);
   for (const auto& batch : plan.batches) {
     std::vector<std::vector<int64_t>> sources;
@@ -336,10 +336,9 @@ std::vector<Translation> ExportedTranslator::translate(const std::vector<std::st
       ids.push_back(SpecialIds::eos);
       sources.push_back(std::move(ids));
     }
-    const int64_t longest = static_cast<int64_t>(plan.encoded[batch.front()].size()) + 1;
-    const int64_t max_len = static_cast<int64_t>(options_.search.max_length_a * longest) + options_.search.max_length_b;
     std::vector<double> scores;
-    auto outputs = model_.translate(sources, options_.search.beam, max_len, options_.search.length_penalty, &scores);
+    auto outputs = model_.translate(sources, options_.search.beam, options_.search.max_length_a,
+                                    options_.search.max_length_b, options_.search.length_penalty, &scores);
     for (size_t j = 0; j < batch.size(); ++j) {
       Translation& t = plan.results[batch[j]];
       Hypothesis h;

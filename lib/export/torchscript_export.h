@@ -25,8 +25,8 @@
 namespace s2s {
 
 // The scripted twin of a native model (parameters copied to the CPU). The
-// output length limit of `forward` is int(max_length_a * S) + max_length_b,
-// S being the padded source width, as in the native search.
+// output length limit of `forward` is int(max_length_a * S) + max_length_b per
+// sentence, S being its own source length, as in the native search.
 torch::jit::Module script_model(Seq2SeqModel& model, double max_length_a = 1.5, int64_t max_length_b = 10);
 
 // Saves `module` atomically with the given extra files; s2s::Error naming the
@@ -54,10 +54,11 @@ class ExportedModel {
   // TorchScript without our metadata.
   static ExportedModel load(const std::string& path, const torch::Device& device = torch::kCPU);
 
-  // Source id lists WITH their final EOS; returns output ids without EOS.
-  // `scores` (optional) receives the length-normalised log-probabilities.
+  // Source id lists WITH their final EOS; returns output ids without EOS, each
+  // at most int(max_length_a * |source|) + max_length_b long. `scores`
+  // (optional) receives the length-normalised log-probabilities.
   std::vector<std::vector<int64_t>> translate(const std::vector<std::vector<int64_t>>& sources, int beam,
-                                              int64_t max_len, double length_penalty = 1.0,
+                                              double max_length_a, int64_t max_length_b, double length_penalty = 1.0,
                                               std::vector<double>* scores = nullptr);
 
   torch::jit::Module& module() { return module_; }
@@ -76,7 +77,7 @@ class ExportedModel {
 };
 
 // Text in, text out with an exported model: the same batching, ordering and
-// output length limit as s2s::Translator, so `s2s translate` prints the same
+// output length limits as s2s::Translator, so `s2s translate` prints the same
 // lines for a training directory and for its export. n-best lists and
 // attention are not available from an export (s2s::Error).
 class ExportedTranslator {

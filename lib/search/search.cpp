@@ -34,6 +34,16 @@ EncoderOutput select_rows(const EncoderOutput& encoded, const torch::Tensor& ind
   return out;
 }
 
+// Each sentence's output length limit, from its own source length (EOS included).
+std::vector<int64_t> output_limits(const torch::Tensor& cpu_lengths, const SearchOptions& options) {
+  std::vector<int64_t> limits;
+  for (int64_t b = 0; b < cpu_lengths.size(0); ++b) {
+    const int64_t length = cpu_lengths[b].item<int64_t>();
+    limits.push_back(static_cast<int64_t>(options.max_length_a * length) + options.max_length_b);
+  }
+  return limits;
+}
+
 std::vector<float> attention_row(const torch::Tensor& attention, int64_t row, int64_t length) {
   auto values = attention[row].narrow(0, 0, length).to(torch::kFloat).contiguous();
   return std::vector<float>(values.data_ptr<float>(), values.data_ptr<float>() + length);
@@ -45,13 +55,19 @@ std::vector<std::vector<Hypothesis>> greedy(Seq2SeqModel& model, const torch::Te
   auto encoded = model.encode(src, lengths);
   auto state = model.start(encoded);
   auto cpu_lengths = lengths.to(torch::kCPU);
-  const int64_t max_len = static_cast<int64_t>(options.max_length_a * src.size(1)) + options.max_length_b;
+  const auto limits = output_limits(cpu_lengths, options);
   std::vector<Hypothesis> hyps(B);
   std::vector<char> done(B, 0);
   int64_t remaining = B;
+  for (int64_t b = 0; b < B; ++b) {
+    if (limits[b] <= 0) {
+      done[b] = 1;
+      --remaining;
+    }
+  }
   auto tokens = torch::full({B}, SpecialIds::bos, torch::TensorOptions().dtype(torch::kLong).device(src.device()));
   auto prefix = tokens.unsqueeze(1);
-  for (int64_t t = 0; t < max_len && remaining > 0; ++t) {
+  for (int64_t t = 0; remaining > 0; ++t) {
     auto log_probs = next_log_probs(model, state, encoded, prefix, tokens, options.use_cache);  // (B, V)
     auto [best, best_ids] = log_probs.max(-1);
     tokens = best_ids;
@@ -65,11 +81,11 @@ std::vector<std::vector<Hypothesis>> greedy(Seq2SeqModel& model, const torch::Te
       if (options.keep_attention && state.attention.defined()) {
         hyps[b].attention.push_back(attention_row(state.attention, b, cpu_lengths[b].item<int64_t>()));
       }
-      if (id_data[b] == SpecialIds::eos) {
+      const bool ended = id_data[b] == SpecialIds::eos;
+      if (!ended) hyps[b].tokens.push_back(id_data[b]);
+      if (ended || t + 1 >= limits[b]) {
         done[b] = 1;
         --remaining;
-      } else {
-        hyps[b].tokens.push_back(id_data[b]);
       }
     }
   }
@@ -88,6 +104,12 @@ struct BeamEntry {
   std::vector<std::vector<float>> attention;
 };
 
+// A path ended here (by EOS, or cut by the length limit), scored at its length with EOS.
+Hypothesis ended(BeamEntry&& entry, double alpha) {
+  const double score = length_normalized(entry.log_prob, entry.tokens.size() + 1, alpha);
+  return Hypothesis{std::move(entry.tokens), entry.log_prob, score, std::move(entry.attention)};
+}
+
 std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torch::Tensor& src,
                                                  const torch::Tensor& lengths, const SearchOptions& options) {
   const int64_t B = src.size(0), K = options.beam;
@@ -98,15 +120,23 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
   auto encoded = select_rows(encoded_single, expand);
   auto state = model.start(encoded);
   auto cpu_lengths = lengths.to(torch::kCPU);
-  const int64_t max_len = static_cast<int64_t>(options.max_length_a * src.size(1)) + options.max_length_b;
+  const auto limits = output_limits(cpu_lengths, options);
+  const double alpha = options.length_penalty;
 
   std::vector<std::vector<BeamEntry>> beams(B, std::vector<BeamEntry>(1));  // start: one empty path each
   std::vector<std::vector<Hypothesis>> finished(B);
   std::vector<char> done(B, 0);
+  for (int64_t b = 0; b < B; ++b) {
+    if (limits[b] <= 0) {
+      finished[b].push_back(ended(std::move(beams[b].front()), alpha));
+      done[b] = 1;
+    }
+  }
+  auto all_done = [&] { return std::all_of(done.begin(), done.end(), [](char d) { return d != 0; }); };
   auto tokens = torch::full({B * K}, SpecialIds::bos, long_options);
   auto prefix = tokens.unsqueeze(1);
 
-  for (int64_t t = 0; t < max_len; ++t) {
+  for (int64_t t = 0; !all_done(); ++t) {
     auto log_probs = next_log_probs(model, state, encoded, prefix, tokens, options.use_cache).to(torch::kDouble);  // (B*K, V)
     const int64_t V = log_probs.size(1);
     // Cumulative scores of each row's path; rows without a live path get -inf.
@@ -141,11 +171,7 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
           if (attention.defined()) child.attention.push_back(attention_row(attention, b * K + k, cpu_lengths[b].item<int64_t>()));
         }
         if (token == SpecialIds::eos) {
-          if (static_cast<int64_t>(finished[b].size()) < K) {
-            Hypothesis h{child.tokens, score, length_normalized(score, child.tokens.size() + 1, options.length_penalty),
-                         std::move(child.attention)};
-            finished[b].push_back(std::move(h));
-          }
+          if (static_cast<int64_t>(finished[b].size()) < K) finished[b].push_back(ended(std::move(child), alpha));
           continue;
         }
         child.tokens.push_back(token);
@@ -154,11 +180,19 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
         next_tokens[row] = token;
         next_beams[b].push_back(std::move(child));
       }
-      // A sentence is done once it has K finished hypotheses (every beam ended in EOS).
-      if (static_cast<int64_t>(finished[b].size()) >= K || next_beams[b].empty()) done[b] = 1;
+      auto& live = next_beams[b];
+      if (static_cast<int64_t>(finished[b].size()) >= K || live.empty()) {
+        // A sentence is done once it has K finished hypotheses (every beam ended in EOS).
+        done[b] = 1;
+      } else if (t + 1 >= limits[b]) {
+        // Paths cut by the length limit compete with the finished ones.
+        for (auto& entry : live) finished[b].push_back(ended(std::move(entry), alpha));
+        live.clear();
+        done[b] = 1;
+      }
     }
     beams = std::move(next_beams);
-    if (std::all_of(done.begin(), done.end(), [](char d) { return d != 0; })) break;
+    if (all_done()) break;
     auto parent_index = torch::tensor(parent_rows, torch::kLong).to(src.device());
     Seq2SeqModel::reorder(state, parent_index);
     tokens = torch::tensor(next_tokens, torch::kLong).to(src.device());
@@ -167,14 +201,6 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
 
   std::vector<std::vector<Hypothesis>> out(B);
   for (int64_t b = 0; b < B; ++b) {
-    // Paths cut by the length limit compete with the finished ones.
-    if (!done[b]) {
-      for (auto& entry : beams[b]) {
-        finished[b].push_back(Hypothesis{entry.tokens, entry.log_prob,
-                                         length_normalized(entry.log_prob, entry.tokens.size() + 1, options.length_penalty),
-                                         std::move(entry.attention)});
-      }
-    }
     auto& list = finished[b];
     std::stable_sort(list.begin(), list.end(), [](const Hypothesis& a, const Hypothesis& c) { return a.score > c.score; });
     for (auto& h : list) {

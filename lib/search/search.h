@@ -14,7 +14,10 @@ struct SearchOptions {
   int beam = 1;                  // 1 = greedy
   int nbest = 1;                 // hypotheses returned per sentence (<= beam)
   double length_penalty = 1.0;   // GNMT alpha: score = log p / ((5 + |y|) / 6)^alpha
-  double max_length_a = 1.5;     // output length limit: a * |src| + b tokens, |src| = the batch's longest source
+  // Output length limit of each sentence: floor(a * |src|) + b tokens, |src| being
+  // that sentence's own source length (EOS included), so that a sentence's output
+  // does not depend on the sentences batched with it.
+  double max_length_a = 1.5;
   int64_t max_length_b = 10;
   bool keep_attention = false;   // record the attention of the best hypothesis
   bool use_cache = true;         // false: re-run the whole prefix every step (for benchmarks)

@@ -42,8 +42,9 @@ struct Translation {
 
 // Lines encoded and grouped into decoding batches: longest first, at most
 // batch_tokens / (longest source × beam) sentences each. Both the native and
-// the exported translator decode these same batches, so the output-length
-// limit (which depends on a batch's longest source) agrees between them.
+// the exported translator decode these same batches, so both pad and batch
+// alike (another batch changes the float results slightly, which at a near tie
+// can change a token).
 struct DecodingPlan {
   std::vector<Translation> results;                 // one per line; empty lines are already final
   std::vector<std::vector<int32_t>> encoded;        // source ids per line (without EOS)

@@ -48,8 +48,7 @@ def translate(model, metadata, source, target, lines, beam=5, batch_tokens=2000)
         longest = len(encoded[order[start]]) + 1
         count = min(max(1, batch_tokens // (longest * beam)), len(order) - start)
         batch = order[start:start + count]
-        max_len = int(limit_a * longest) + limit_b
-        outputs = model.translate([encoded[i] + [eos] for i in batch], beam, max_len)
+        outputs = model.translate([encoded[i] + [eos] for i in batch], beam, limit_a, limit_b)
         for i, ids in zip(batch, outputs):
             results[i] = target.DecodeIds(ids)
         start += count
