@@ -125,6 +125,18 @@ def _greedy(self, src: Tensor, src_lengths: Tensor, max_len_a: float, max_len_b:
         scores.append(self._length_normalized(log_probs[b], len(outputs[b]) + 1, alpha))
     return outputs, scores
 
+# Inserts into the best K ended paths (best first); an equal score goes after those already there.
+def _keep_best(self, best_tokens: List[List[int]], best_scores: List[float], tokens: List[int], score: float, K: int) -> None:
+    at = 0
+    while at < len(best_scores) and best_scores[at] >= score:
+        at += 1
+    if at < K:
+        best_tokens.insert(at, tokens)
+        best_scores.insert(at, score)
+        if len(best_scores) > K:
+            best_tokens.pop()
+            best_scores.pop()
+
 def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len_a: float, max_len_b: int, alpha: float) -> Tuple[List[List[int]], List[float]]:
     B = src.size(0)
     device = src.device
@@ -151,8 +163,7 @@ def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len_a: float, max_
         fin_scores.append(no_scores)
         done.append(limits[b] <= 0)
         if done[b]:
-            fin_tokens[b].append(empty)
-            fin_scores[b].append(self._length_normalized(0.0, 1, alpha))
+            self._keep_best(fin_tokens[b], fin_scores[b], empty, self._length_normalized(0.0, 1, alpha), K)
         else:
             all_done = False
     tokens = torch.full([B * K], ${BOS}, dtype=${LONG}, device=device)
@@ -195,9 +206,7 @@ def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len_a: float, max_
                     token = flat % V
                     child = beam_tokens[b][k].copy()
                     if token == ${EOS}:
-                        if len(fin_scores[b]) < K:
-                            fin_tokens[b].append(child)
-                            fin_scores[b].append(self._length_normalized(score, len(child) + 1, alpha))
+                        self._keep_best(fin_tokens[b], fin_scores[b], child, self._length_normalized(score, len(child) + 1, alpha), K)
                     else:
                         child.append(token)
                         row = b * K + len(live_scores)
@@ -206,16 +215,19 @@ def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len_a: float, max_
                         live_tokens.append(child)
                         live_scores.append(score)
                     j += 1
-                if len(fin_scores[b]) >= K or len(live_scores) == 0:
+                if len(live_scores) == 0:
                     done[b] = True
                 elif t + 1 >= limits[b]:
                     # Paths cut by the length limit compete with the finished ones.
                     for k in range(len(live_scores)):
-                        fin_tokens[b].append(live_tokens[k])
-                        fin_scores[b].append(self._length_normalized(live_scores[k], len(live_tokens[k]) + 1, alpha))
+                        self._keep_best(fin_tokens[b], fin_scores[b], live_tokens[k], self._length_normalized(live_scores[k], len(live_tokens[k]) + 1, alpha), K)
                     live_tokens.clear()
                     live_scores.clear()
                     done[b] = True
+                elif len(fin_scores[b]) >= K:
+                    # Done when the best live path, ended now, would not enter the best K (as in lib/search/search.cpp).
+                    if self._length_normalized(live_scores[0], len(live_tokens[0]) + 1, alpha) <= fin_scores[b][K - 1]:
+                        done[b] = True
             next_beam_tokens.append(live_tokens)
             next_beam_scores.append(live_scores)
         beam_tokens = next_beam_tokens
@@ -233,17 +245,13 @@ def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len_a: float, max_
     outputs: List[List[int]] = []
     scores: List[float] = []
     for b in range(B):
-        best = -1
-        for i in range(len(fin_scores[b])):
-            if best < 0 or fin_scores[b][i] > fin_scores[b][best]:
-                best = i
-        if best < 0:
+        if len(fin_scores[b]) == 0:
             nothing: List[int] = []
             outputs.append(nothing)
             scores.append(minus_inf)
         else:
-            outputs.append(fin_tokens[b][best])
-            scores.append(fin_scores[b][best])
+            outputs.append(fin_tokens[b][0])
+            scores.append(fin_scores[b][0])
     return outputs, scores
 
 def search(self, src: Tensor, src_lengths: Tensor, beam: int, max_len_a: float, max_len_b: int, length_penalty: float) -> Tuple[List[List[int]], List[float]]:

@@ -110,6 +110,15 @@ Hypothesis ended(BeamEntry&& entry, double alpha) {
   return Hypothesis{std::move(entry.tokens), entry.log_prob, score, std::move(entry.attention)};
 }
 
+// Inserts `h` into `best` (sorted best first, at most K long). An equal score
+// goes after those already there, as a stable sort of all of them would put it.
+void keep_best(std::vector<Hypothesis>& best, Hypothesis&& h, int64_t K) {
+  auto at = std::find_if(best.begin(), best.end(), [&](const Hypothesis& o) { return o.score < h.score; });
+  if (at - best.begin() >= K) return;
+  best.insert(at, std::move(h));
+  if (static_cast<int64_t>(best.size()) > K) best.pop_back();
+}
+
 std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torch::Tensor& src,
                                                  const torch::Tensor& lengths, const SearchOptions& options) {
   const int64_t B = src.size(0), K = options.beam;
@@ -124,11 +133,11 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
   const double alpha = options.length_penalty;
 
   std::vector<std::vector<BeamEntry>> beams(B, std::vector<BeamEntry>(1));  // start: one empty path each
-  std::vector<std::vector<Hypothesis>> finished(B);
+  std::vector<std::vector<Hypothesis>> finished(B);                         // the best K ended paths, best first
   std::vector<char> done(B, 0);
   for (int64_t b = 0; b < B; ++b) {
     if (limits[b] <= 0) {
-      finished[b].push_back(ended(std::move(beams[b].front()), alpha));
+      keep_best(finished[b], ended(std::move(beams[b].front()), alpha), K);
       done[b] = 1;
     }
   }
@@ -171,7 +180,7 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
           if (attention.defined()) child.attention.push_back(attention_row(attention, b * K + k, cpu_lengths[b].item<int64_t>()));
         }
         if (token == SpecialIds::eos) {
-          if (static_cast<int64_t>(finished[b].size()) < K) finished[b].push_back(ended(std::move(child), alpha));
+          keep_best(finished[b], ended(std::move(child), alpha), K);
           continue;
         }
         child.tokens.push_back(token);
@@ -181,14 +190,22 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
         next_beams[b].push_back(std::move(child));
       }
       auto& live = next_beams[b];
-      if (static_cast<int64_t>(finished[b].size()) >= K || live.empty()) {
-        // A sentence is done once it has K finished hypotheses (every beam ended in EOS).
+      if (live.empty()) {
         done[b] = 1;
       } else if (t + 1 >= limits[b]) {
         // Paths cut by the length limit compete with the finished ones.
-        for (auto& entry : live) finished[b].push_back(ended(std::move(entry), alpha));
+        for (auto& entry : live) keep_best(finished[b], ended(std::move(entry), alpha), K);
         live.clear();
         done[b] = 1;
+      } else if (static_cast<int64_t>(finished[b].size()) >= K) {
+        // Done when no live path can still enter the best K. The first live
+        // path has the highest log-probability and all have the same length, so
+        // it scores best if they ended now. With length_penalty 0 that bounds
+        // every continuation (log-probabilities only fall); with a penalty,
+        // longer paths are divided by more, and this is the usual estimate.
+        const BeamEntry& best_live = live.front();
+        const double ending_now = length_normalized(best_live.log_prob, best_live.tokens.size() + 1, alpha);
+        if (ending_now <= finished[b][K - 1].score) done[b] = 1;
       }
     }
     beams = std::move(next_beams);
@@ -201,9 +218,7 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
 
   std::vector<std::vector<Hypothesis>> out(B);
   for (int64_t b = 0; b < B; ++b) {
-    auto& list = finished[b];
-    std::stable_sort(list.begin(), list.end(), [](const Hypothesis& a, const Hypothesis& c) { return a.score > c.score; });
-    for (auto& h : list) {
+    for (auto& h : finished[b]) {
       bool duplicate = std::any_of(out[b].begin(), out[b].end(), [&](const Hypothesis& o) { return o.tokens == h.tokens; });
       if (!duplicate) out[b].push_back(std::move(h));
       if (static_cast<int>(out[b].size()) >= options.nbest) break;
