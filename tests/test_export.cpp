@@ -229,7 +229,7 @@ TEST_CASE("exported models compute what the native models compute", "[export]") 
   }
 }
 
-TEST_CASE("a corrupt or foreign .pt file is refused with an error naming it", "[export]") {
+TEST_CASE("a corrupt, foreign or outdated .pt file is refused with an error naming it", "[export]") {
   ExportTempDir dir;
   const std::string random_file = dir / "random.pt";
   {
@@ -249,6 +249,15 @@ TEST_CASE("a corrupt or foreign .pt file is refused with an error naming it", "[
   const auto message = export_error_of([&] { s2s::ExportedModel::load(foreign); });
   CHECK_THAT(message, Catch::Matchers::Contains(foreign));
   CHECK_THAT(message, Catch::Matchers::Contains("s2s export"));
+
+  // An export of format version 1, whose translate methods took one max_len.
+  const std::string old_format = dir / "old_format.pt";
+  auto model = build_case(model_cases().front());
+  s2s::save_scripted(s2s::script_model(*model), old_format,
+                     {{"metadata.json", R"({"format": "s2s-export", "format_version": 1})"}});
+  const auto old_message = export_error_of([&] { s2s::ExportedModel::load(old_format); });
+  CHECK_THAT(old_message, Catch::Matchers::Contains(old_format));
+  CHECK_THAT(old_message, Catch::Matchers::Contains("export it again"));
 
   CHECK_THAT(export_error_of([&] { s2s::ExportedModel::load(dir / "missing.pt"); }),
              Catch::Matchers::Contains("missing.pt"));

@@ -25,7 +25,8 @@ namespace s2s {
 namespace {
 
 constexpr const char* kFormat = "s2s-export";
-constexpr int kFormatVersion = 1;
+// Version 2: translate / translate_scored take max_len_a, max_len_b (a limit per sentence) instead of max_len.
+constexpr int kFormatVersion = 2;
 constexpr const char* kClassPrefix = "__torch__.s2s_export.";
 
 // TorchScript attribute names cannot be numbers: list index "0" becomes "_0".
@@ -269,6 +270,10 @@ ExportedModel ExportedModel::load(const std::string& path, const torch::Device& 
   if (version > kFormatVersion) {
     throw Error(path + " was exported in format version " + std::to_string(version) + ", newer than this s2s reads (" +
                 std::to_string(kFormatVersion) + ")");
+  }
+  if (version < kFormatVersion) {
+    throw Error(path + " was exported in format version " + std::to_string(version) +
+                ", whose translate methods this s2s cannot call; export it again");
   }
   if (!out.module_.find_method("translate_scored")) throw Error(path + " has no translate_scored method");
   out.config_ = nlohmann::json::parse(extra["config.json"], nullptr, false);
