@@ -74,7 +74,9 @@ inline std::string make_synthetic_corpus(const ScratchDir& dir, const std::strin
   prepare.dev.target_path = raw + "/dev.trg";
   prepare.test.source_path = raw + "/test.src";
   prepare.test.target_path = raw + "/test.trg";
-  prepare.vocab_size = static_cast<int>(symbols) + 8;
+  // Specials (4), the word boundary, each symbol alone and with the boundary:
+  // room for every symbol to be one piece, so a sequence of n symbols is n tokens.
+  prepare.vocab_size = 2 * static_cast<int>(symbols) + 5;
   s2s::prepare_corpus(prepare, nullptr);
   return prepare.out_dir;
 }

@@ -18,15 +18,30 @@ const char* kRnnAttention =
 const char* kRnnNone =
     R"({"architecture":"rnn","embed_dim":64,"hidden_dim":64,"encoder_layers":1,"decoder_layers":1,"attention":"none","dropout":0.0})";
 
+// The trainer settings the tests vary; everything else is the trainer's default.
+struct TrainSettings {
+  int steps = 10;
+  double learning_rate = 0.003;
+  int warmup = 50;
+  int max_tokens = 800;
+};
+
 std::string write_config(const ScratchDir& dir, const std::string& name, const std::string& model,
-                         const std::string& corpus, int steps, int eval_every = 0, double lr = 0.003) {
+                         const std::string& corpus, TrainSettings settings) {
   nlohmann::json config = {
       {"model", nlohmann::json::parse(model)},
-      {"data", {{"dir", corpus}, {"max_tokens", 800}}},
-      {"train", {{"learning_rate", lr}, {"warmup_steps", 50}, {"label_smoothing", 0.0}, {"max_steps", steps},
-                 {"log_every", 1}, {"threads", 1}}},
-      {"eval", {{"every_steps", eval_every}, {"max_sentences", 50}}}};
+      {"data", {{"dir", corpus}, {"max_tokens", settings.max_tokens}}},
+      {"train", {{"learning_rate", settings.learning_rate}, {"warmup_steps", settings.warmup},
+                 {"label_smoothing", 0.0}, {"max_steps", settings.steps}, {"log_every", 1}, {"threads", 1}}},
+      {"eval", {{"every_steps", 0}, {"max_sentences", 100}}}};
   return dir.write(name + ".json", config.dump());
+}
+
+std::string write_config(const ScratchDir& dir, const std::string& name, const std::string& model,
+                         const std::string& corpus, int steps) {
+  TrainSettings settings;
+  settings.steps = steps;
+  return write_config(dir, name, model, corpus, settings);
 }
 
 // Fraction of test lines the model translates exactly (greedy), by source length.
@@ -64,27 +79,35 @@ std::vector<double> train_losses(const std::string& metrics_path) {
 
 }  // namespace
 
-// Hidden from the default run ("[.learnability]"): at this size and budget the
-// thresholds of issue 4 are not met yet (measured: Transformer 0.79 exact match,
-// attentional RNN 0.00 after 700 steps). Run it with: s2s_tests "[.learnability]".
+// Issue 4's learnability claim at a size CI affords (about two minutes on one
+// thread): reversing random sequences of 4-16 symbols from 20. The full-size
+// version (5-30 symbols) is the same commands with longer sequences and more
+// steps; its figures are in the README.
 TEST_CASE("the Transformer and the attentional RNN learn to reverse sequences, and the RNN without attention lags on long ones",
-          "[training][.learnability]") {
+          "[training][learnability]") {
   ScratchDir dir;
-  const std::string corpus = make_synthetic_corpus(dir, "reverse", 4000, 3, 12);
-  const auto transformer = write_config(dir, "transformer", kTransformer, corpus, 700);
-  const auto attention = write_config(dir, "attention", kRnnAttention, corpus, 700);
-  const auto plain = write_config(dir, "plain", kRnnNone, corpus, 700);
+  const std::string corpus = make_synthetic_corpus(dir, "reverse", 4000, 4, 16, 20);
+  TrainSettings settings;
+  settings.learning_rate = 0.002;
+  settings.warmup = 200;
+  settings.max_tokens = 1600;
+  settings.steps = 2000;
+  const auto transformer = write_config(dir, "transformer", kTransformer, corpus, settings);
+  settings.steps = 600;
+  const auto attention = write_config(dir, "attention", kRnnAttention, corpus, settings);
+  const auto plain = write_config(dir, "plain", kRnnNone, corpus, settings);
   REQUIRE(run_s2s("train --config " + transformer + " --out " + dir.file("t")).exit_code == 0);
   REQUIRE(run_s2s("train --config " + attention + " --out " + dir.file("a")).exit_code == 0);
   REQUIRE(run_s2s("train --config " + plain + " --out " + dir.file("n")).exit_code == 0);
-  auto t = exact_match(dir, dir.file("t"), corpus, 10);
-  auto a = exact_match(dir, dir.file("a"), corpus, 10);
-  auto n = exact_match(dir, dir.file("n"), corpus, 10);
+  const int64_t long_from = 13;
+  auto t = exact_match(dir, dir.file("t"), corpus, long_from);
+  auto a = exact_match(dir, dir.file("a"), corpus, long_from);
+  auto n = exact_match(dir, dir.file("n"), corpus, long_from);
   INFO("exact match: transformer " << t.all << ", rnn-attention " << a.all << ", rnn-none " << n.all
-                                   << "; on 10-12 tokens: " << t.longest << ", " << a.longest << ", " << n.longest);
+                                   << "; on 13-16 symbols: " << t.longest << ", " << a.longest << ", " << n.longest);
   CHECK(t.all >= 0.95);
   CHECK(a.all >= 0.95);
-  CHECK(n.longest < a.longest);
+  CHECK(n.longest < 0.5 * a.longest);
 }
 
 TEST_CASE("an interrupted and resumed run reproduces the uninterrupted loss curve exactly", "[training]") {

@@ -321,7 +321,6 @@ std::string rnn_source(const RnnOptions& o) {
       {"M", std::to_string(dirs * H)},
       {"BIDIR", bool_literal(o.bidirectional)},
       {"ENC_PARAMS", rnn_params("self.encoder.rnn", Le, o.bidirectional)},
-      {"DEC_PARAMS", rnn_params("self.decoder.rnn", Ld, false)},
       {"HIDDEN", std::to_string(hidden_slot)},
       {"CELL", std::to_string(cell_slot)},
       {"KEYS", std::to_string(keys_slot)},
@@ -389,23 +388,48 @@ def start(self, encoded: List[Tensor]) -> List[Tensor]:
   if (feeding) s += "    state.append(torch.zeros([memory.size(0), ${H}], dtype=memory.dtype, device=memory.device))\n";
   s += "    return state\n";
 
-  // ---- the decoder recurrence for one step: input (B, I) -> top output (B, H).
-  if (lstm) {
-    s += R"TS(
-def _run_decoder(self, state: List[Tensor], step_input: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-    h_in = state[${HIDDEN}].transpose(0, 1).contiguous()
-    c_in = state[${CELL}].transpose(0, 1).contiguous()
-    output, hidden, cell = torch.lstm(step_input.unsqueeze(1), [h_in, c_in], ${DEC_PARAMS}, True, ${LD}, 0.0, False, False, True)
-    return output.squeeze(1), hidden.transpose(0, 1), cell.transpose(0, 1)
-)TS";
-  } else {
-    s += R"TS(
-def _run_decoder(self, state: List[Tensor], step_input: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-    h_in = state[${HIDDEN}].transpose(0, 1).contiguous()
-    output, hidden = torch.gru(step_input.unsqueeze(1), h_in, ${DEC_PARAMS}, True, ${LD}, 0.0, False, False, True)
-    return output.squeeze(1), hidden.transpose(0, 1), hidden
-)TS";
+  // ---- the decoder recurrence for one step, op for op as the native
+  // RecurrentStack::step (so both compute the same floats): layer 0's input
+  // projection is split into the embedding's part (biases folded in) and the
+  // part of the rest of the input (attention context or fed-back state).
+  const bool has_rest = kind == AttentionKind::bahdanau || feeding;
+  v["E"] = std::to_string(o.embed_dim);
+  v["REST"] = std::to_string(kind == AttentionKind::bahdanau ? dirs * H : H);
+  s += std::string("\ndef _run_decoder(self, state: List[Tensor], embedded: Tensor") +
+       (has_rest ? ", rest: Tensor" : "") + ") -> Tuple[Tensor, Tensor, Tensor]:\n";
+  s += "    w = self.decoder.rnn.weight_ih_l0\n";
+  s += std::string("    gates = torch.matmul(embedded, w.narrow(1, 0, ${E}).t()) + self.decoder.rnn.bias_ih_l0") +
+       (lstm ? " + self.decoder.rnn.bias_hh_l0\n" : "\n");
+  if (has_rest) s += "    gates = torch.addmm(gates, rest, w.narrow(1, w.size(1) - ${REST}, ${REST}).t())\n";
+  s += "    hiddens: List[Tensor] = []\n    cells: List[Tensor] = []\n";
+  for (int64_t layer = 0; layer < Ld; ++layer) {
+    const std::string l = std::to_string(layer), p = "self.decoder.rnn.";
+    if (layer > 0) {
+      s += "    gates = torch.addmm(" + p + "bias_ih_l" + l + ", x, " + p + "weight_ih_l" + l + ".t())\n";
+      if (lstm) s += "    gates = gates + " + p + "bias_hh_l" + l + "\n";
+    }
+    s += "    h = state[${HIDDEN}].select(1, " + l + ")\n";
+    if (lstm) {
+      s += "    g = torch.addmm(gates, h, " + p + "weight_hh_l" + l + ".t()).chunk(4, 1)\n";
+      s += "    c = torch.sigmoid(g[1]) * state[${CELL}].select(1, " + l + ") + torch.sigmoid(g[0]) * torch.tanh(g[2])\n";
+      s += "    x = torch.sigmoid(g[3]) * torch.tanh(c)\n    cells.append(c)\n";
+    } else {
+      s += "    fh = torch.addmm(" + p + "bias_hh_l" + l + ", h, " + p + "weight_hh_l" + l + ".t()).chunk(3, 1)\n";
+      s += "    fi = gates.chunk(3, 1)\n";
+      s += "    reset = torch.sigmoid(fi[0] + fh[0])\n    update = torch.sigmoid(fi[1] + fh[1])\n";
+      s += "    candidate = torch.tanh(fi[2] + reset * fh[2])\n";
+      s += "    x = candidate + update * (h - candidate)\n";
+    }
+    s += "    hiddens.append(x)\n";
   }
+  if (Ld == 1) {
+    s += "    new_hidden = hiddens[0].unsqueeze(1)\n";
+    s += lstm ? "    new_cell = cells[0].unsqueeze(1)\n" : "    new_cell = new_hidden\n";
+  } else {
+    s += "    new_hidden = torch.stack(hiddens, 1)\n";
+    s += lstm ? "    new_cell = torch.stack(cells, 1)\n" : "    new_cell = new_hidden\n";
+  }
+  s += "    return x, new_hidden, new_cell\n";
 
   // ---- attention: scores, masked softmax, context.
   if (kind != AttentionKind::none) {
@@ -444,15 +468,15 @@ def step(self, state: List[Tensor], tokens: Tensor, position: int) -> Tuple[Tens
       s += R"TS(
     query = state[${HIDDEN}].select(1, ${LD} - 1)
     context, weights = self._attend(query, state[${KEYS}], state[0], state[1])
-    output, new_hidden, new_cell = self._run_decoder(state, torch.cat([embedded, context], 1))
+    output, new_hidden, new_cell = self._run_decoder(state, embedded, context)
     hidden = torch.tanh(torch.linear(torch.cat([output, context, embedded], 1), self.attentional.weight, self.attentional.bias))
 )TS";
       break;
     case AttentionKind::luong_dot:
     case AttentionKind::luong_general:
-      s += feeding ? "    step_input = torch.cat([embedded, state[${FEED}]], 1)\n" : "    step_input = embedded\n";
+      s += feeding ? "    output, new_hidden, new_cell = self._run_decoder(state, embedded, state[${FEED}])\n"
+                   : "    output, new_hidden, new_cell = self._run_decoder(state, embedded)\n";
       s += R"TS(
-    output, new_hidden, new_cell = self._run_decoder(state, step_input)
     context, weights = self._attend(output, state[${KEYS}], state[0], state[1])
     hidden = torch.tanh(torch.linear(torch.cat([output, context], 1), self.attentional.weight, self.attentional.bias))
 )TS";

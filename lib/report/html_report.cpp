@@ -156,7 +156,7 @@ std::string latency_plot(const std::vector<ModelInfo>& models, const LatencyKind
 std::string by_length_plot(const std::vector<ModelInfo>& models) {
   svg::BarChart chart;
   chart.title = "Test BLEU by source length";
-  chart.x_label = "source length (tokens)";
+  chart.x_label = "source length (words)";
   chart.y_label = "test BLEU";
   chart.width = 2 * kPlotWidth + 16;
   chart.height = 380;

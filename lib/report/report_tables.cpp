@@ -86,7 +86,7 @@ const nlohmann::json* bucket_entry(const ModelInfo& model, const std::string& bu
 
 Table by_length_table(const std::vector<ModelInfo>& models) {
   Table t;
-  t.caption = "Test BLEU by source length (tokens)";
+  t.caption = "Test BLEU by source length (words)";
   t.headers = {"Source length", "Sentences"};
   for (const auto& m : models) t.headers.push_back(m.name);
   for (const auto& name : bucket_names(models)) {
@@ -165,8 +165,10 @@ std::string duration(std::optional<double> seconds) {
 }
 
 std::string budget_sentence(const nlohmann::json& results) {
-  auto steps = number_at(results, "budget/max_steps");
-  auto minutes = number_at(results, "budget/max_minutes");
+  // 0 means "no limit" in the experiment file.
+  auto positive = [](std::optional<double> v) { return v && *v > 0 ? v : std::nullopt; };
+  auto steps = positive(number_at(results, "budget/max_steps"));
+  auto minutes = positive(number_at(results, "budget/max_minutes"));
   if (steps && minutes)
     return "at most " + grouped(steps) + " steps or " + significant(minutes, 3) +
            " minutes of training per model, whichever came first";
