@@ -4,6 +4,7 @@
 
 #include "command_registry.h"
 #include "util/error.h"
+#include "util/openmp_wait.h"
 
 namespace s2s::app {
 std::vector<CommandSetup>& command_setups() {
@@ -13,6 +14,7 @@ std::vector<CommandSetup>& command_setups() {
 }  // namespace s2s::app
 
 int main(int argc, char** argv) {
+  s2s::ensure_passive_openmp_wait(argv);
   CLI::App root{"s2s: RNN seq2seq and Transformer translation, trained and measured side by side"};
   root.require_subcommand(1);
   root.set_version_flag("--version", std::string("s2s ") + S2S_VERSION);
