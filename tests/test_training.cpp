@@ -24,6 +24,7 @@ struct TrainSettings {
   double learning_rate = 0.003;
   int warmup = 50;
   int max_tokens = 800;
+  int eval_every = 0;  // 0: only at the end; otherwise the best dev-BLEU checkpoint is the one translated
 };
 
 std::string write_config(const ScratchDir& dir, const std::string& name, const std::string& model,
@@ -33,7 +34,7 @@ std::string write_config(const ScratchDir& dir, const std::string& name, const s
       {"data", {{"dir", corpus}, {"max_tokens", settings.max_tokens}}},
       {"train", {{"learning_rate", settings.learning_rate}, {"warmup_steps", settings.warmup},
                  {"label_smoothing", 0.0}, {"max_steps", settings.steps}, {"log_every", 1}, {"threads", 1}}},
-      {"eval", {{"every_steps", 0}, {"max_sentences", 100}}}};
+      {"eval", {{"every_steps", settings.eval_every}, {"max_sentences", 100}}}};
   return dir.write(name + ".json", config.dump());
 }
 
@@ -79,7 +80,7 @@ std::vector<double> train_losses(const std::string& metrics_path) {
 
 }  // namespace
 
-// Issue 4's learnability claim at a size CI affords (about two minutes on one
+// Issue 4's learnability claim at a size CI affords (about five minutes on one
 // thread): reversing random sequences of 4-16 symbols from 20. The full-size
 // version (5-30 symbols) is the same commands with longer sequences and more
 // steps; its figures are in the README.
@@ -87,13 +88,19 @@ TEST_CASE("the Transformer and the attentional RNN learn to reverse sequences, a
           "[training][learnability]") {
   ScratchDir dir;
   const std::string corpus = make_synthetic_corpus(dir, "reverse", 4000, 4, 16, 20);
+  // Measured: at learning rate 0.002 the Transformer's loss spikes late in
+  // training (0.005 -> 0.045 at step 3000) and exact match swings between 0.91
+  // and 0.96; at 0.001 it settles (0.99 after 3000 steps).
   TrainSettings settings;
-  settings.learning_rate = 0.002;
   settings.warmup = 200;
   settings.max_tokens = 1600;
-  settings.steps = 2000;
+  settings.eval_every = 500;
+  settings.learning_rate = 0.001;
+  settings.steps = 2500;
   const auto transformer = write_config(dir, "transformer", kTransformer, corpus, settings);
-  settings.steps = 600;
+  settings.learning_rate = 0.002;
+  settings.eval_every = 300;
+  settings.steps = 900;
   const auto attention = write_config(dir, "attention", kRnnAttention, corpus, settings);
   const auto plain = write_config(dir, "plain", kRnnNone, corpus, settings);
   REQUIRE(run_s2s("train --config " + transformer + " --out " + dir.file("t")).exit_code == 0);

@@ -10,7 +10,7 @@
 set -euo pipefail
 s2s=${1:-build/s2s}
 out=${2:-runs/learnability}
-transformer_steps=${TRANSFORMER_STEPS:-4000}
+transformer_steps=${TRANSFORMER_STEPS:-5000}
 rnn_steps=${RNN_STEPS:-1000}
 threads=${THREADS:-1}
 
@@ -23,20 +23,20 @@ mkdir -p "$out"
   --test-src "$out/raw/test.src" --test-trg "$out/raw/test.trg" \
   --vocab-size 45 --out "$out/corpus" >/dev/null 2>&1
 
-config() {  # name steps model-json
+config() {  # name steps learning-rate model-json
   cat >"$out/$1.json" <<JSON
-{"model": $3,
+{"model": $4,
  "data": {"dir": "$out/corpus", "max_tokens": 1600},
- "train": {"learning_rate": 0.002, "warmup_steps": 200, "label_smoothing": 0.0,
+ "train": {"learning_rate": $3, "warmup_steps": 200, "label_smoothing": 0.0,
            "max_steps": $2, "log_every": 100, "threads": $threads},
  "eval": {"every_steps": 500, "max_sentences": 100}}
 JSON
 }
-config transformer "$transformer_steps" \
+config transformer "$transformer_steps" 0.001 \
   '{"architecture":"transformer","d_model":64,"heads":4,"ff_dim":128,"encoder_layers":2,"decoder_layers":2,"dropout":0.0}'
-config rnn-attention "$rnn_steps" \
+config rnn-attention "$rnn_steps" 0.002 \
   '{"architecture":"rnn","embed_dim":64,"hidden_dim":64,"encoder_layers":1,"decoder_layers":1,"attention":"bahdanau","attention_dim":64,"dropout":0.0}'
-config rnn "$rnn_steps" \
+config rnn "$rnn_steps" 0.002 \
   '{"architecture":"rnn","embed_dim":64,"hidden_dim":64,"encoder_layers":1,"decoder_layers":1,"attention":"none","dropout":0.0}'
 
 printf '%-14s %6s %8s %8s %8s %8s %10s\n' model steps "5-10" "11-20" "21-30" all train_s
