@@ -195,6 +195,23 @@ TEST_CASE("n-best lists are sorted by score and hold distinct hypotheses", "[sea
   }
 }
 
+TEST_CASE("a model with non-finite scores still gets one (empty, -inf) output per sentence", "[search]") {
+  auto cases = model_cases();
+  auto model = build_case(cases.front());
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : model->parameters()) p.fill_(std::numeric_limits<float>::quiet_NaN());
+  }
+  auto [src, lengths] = sources_with_eos(random_sequences(3, 2, 6, cases.front().src_vocab, 15));
+  auto results = s2s::search(*model, src, lengths, options_for(3, 2));
+  REQUIRE(results.size() == 3);
+  for (const auto& nbest : results) {
+    REQUIRE(nbest.size() == 1);
+    CHECK(nbest.front().tokens.empty());
+    CHECK(nbest.front().score == -std::numeric_limits<double>::infinity());
+  }
+}
+
 TEST_CASE("reusing the decoder state gives the same output as recomputing the prefix", "[search]") {
   for (const auto& c : model_cases()) {
     SECTION(c.name) {

@@ -223,6 +223,12 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
       if (!duplicate) out[b].push_back(std::move(h));
       if (static_cast<int>(out[b].size()) >= options.nbest) break;
     }
+    // Only non-finite scores leave nothing: say so with an empty, -inf output
+    // (as the exported search does) rather than an empty list callers index.
+    if (out[b].empty()) {
+      const double minus_inf = -std::numeric_limits<double>::infinity();
+      out[b].push_back(Hypothesis{{}, minus_inf, minus_inf, {}});
+    }
   }
   return out;
 }

@@ -31,8 +31,9 @@ struct Hypothesis {
   std::vector<std::vector<float>> attention;  // (steps, S) when keep_attention; S = real source length
 };
 
-// src (B, S) padded ids with EOS, lengths (B). Returns, per sentence, up to
-// nbest hypotheses sorted by score, best first, all distinct.
+// src (B, S) padded ids with EOS, lengths (B). Returns, per sentence, between
+// one and nbest hypotheses sorted by score, best first, all distinct (when the
+// model's scores are not finite, one empty output scored -inf).
 std::vector<std::vector<Hypothesis>> search(Seq2SeqModel& model, const torch::Tensor& src, const torch::Tensor& lengths,
                                             const SearchOptions& options);
 
