@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include "data/corpus.h"
+#include "test_support.h"
 #include "util/error.h"
 
 namespace fs = std::filesystem;
+using s2s_test::error_of;
 
 namespace {
 
@@ -45,18 +47,6 @@ struct CorpusTempDir {
 };
 
 std::string sample(const std::string& name) { return std::string(S2S_TEST_DATA_DIR) + "/corpus/" + name; }
-
-// The message of the s2s::Error that `fn` throws (fails the test when none is thrown).
-template <typename Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const s2s::Error& e) {
-    return e.what();
-  }
-  FAIL("expected an s2s::Error");
-  return {};
-}
 
 using Catch::Matchers::Contains;
 

@@ -15,6 +15,7 @@
 #include "export/torchscript_export.h"
 #include "model_test_support.h"
 #include "search/search.h"
+#include "test_support.h"
 #include "text/tokenizer.h"
 #include "train/checkpoint.h"
 #include "translate/translator.h"
@@ -122,17 +123,6 @@ void check_batch(s2s::Seq2SeqModel& model, torch::jit::Module& exported, const S
   }
 }
 
-template <typename Fn>
-std::string export_error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const s2s::Error& e) {
-    return e.what();
-  }
-  FAIL("expected an s2s::Error");
-  return {};
-}
-
 // A training directory written by hand: a SentencePiece model trained on a
 // small generated text, config.json, a checkpoint of a random model and a
 // metrics.jsonl with one evaluation.
@@ -238,7 +228,7 @@ TEST_CASE("a corrupt, foreign or outdated .pt file is refused with an error nami
     for (int i = 0; i < 4096; ++i) out.put(static_cast<char>(rng() & 0xff));
   }
   CHECK(s2s::is_exported_model(random_file));
-  CHECK_THAT(export_error_of([&] { s2s::ExportedModel::load(random_file); }), Catch::Matchers::Contains(random_file));
+  CHECK_THAT(error_of([&] { s2s::ExportedModel::load(random_file); }), Catch::Matchers::Contains(random_file));
 
   // A valid TorchScript file, but not ours (no metadata.json).
   const std::string foreign = dir / "foreign.pt";
@@ -246,7 +236,7 @@ TEST_CASE("a corrupt, foreign or outdated .pt file is refused with an error nami
   m.register_parameter("w", torch::ones({2}), false);
   m.define("def forward(self, x):\n    return x * self.w\n");
   m.save(foreign);
-  const auto message = export_error_of([&] { s2s::ExportedModel::load(foreign); });
+  const auto message = error_of([&] { s2s::ExportedModel::load(foreign); });
   CHECK_THAT(message, Catch::Matchers::Contains(foreign));
   CHECK_THAT(message, Catch::Matchers::Contains("s2s export"));
 
@@ -255,11 +245,11 @@ TEST_CASE("a corrupt, foreign or outdated .pt file is refused with an error nami
   auto model = build_case(model_cases().front());
   s2s::save_scripted(s2s::script_model(*model), old_format,
                      {{"metadata.json", R"({"format": "s2s-export", "format_version": 1})"}});
-  const auto old_message = export_error_of([&] { s2s::ExportedModel::load(old_format); });
+  const auto old_message = error_of([&] { s2s::ExportedModel::load(old_format); });
   CHECK_THAT(old_message, Catch::Matchers::Contains(old_format));
   CHECK_THAT(old_message, Catch::Matchers::Contains("export it again"));
 
-  CHECK_THAT(export_error_of([&] { s2s::ExportedModel::load(dir / "missing.pt"); }),
+  CHECK_THAT(error_of([&] { s2s::ExportedModel::load(dir / "missing.pt"); }),
              Catch::Matchers::Contains("missing.pt"));
   CHECK_FALSE(s2s::is_exported_model(dir.path.string()));
 }
@@ -289,7 +279,7 @@ TEST_CASE("s2s export writes a self-contained file that translates like the trai
     const std::string truncated = dir / "truncated.pt";
     const std::string bytes = slurp_file(out);
     std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
-    CHECK_THAT(export_error_of([&] { s2s::ExportedModel::load(truncated); }), Catch::Matchers::Contains(truncated));
+    CHECK_THAT(error_of([&] { s2s::ExportedModel::load(truncated); }), Catch::Matchers::Contains(truncated));
 
     for (int beam : {1, 4}) {
       s2s::TranslationOptions options;

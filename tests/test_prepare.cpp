@@ -13,9 +13,11 @@
 
 #include "data/corpus.h"
 #include "data/prepare.h"
+#include "test_support.h"
 #include "util/error.h"
 
 namespace fs = std::filesystem;
+using s2s_test::error_of;
 
 namespace {
 
@@ -113,17 +115,6 @@ s2s::PrepareOptions small_options(const PrepareTempDir& dir) {
   o.vocab_size = 100;
   o.threads = 1;
   return o;
-}
-
-template <typename Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const s2s::Error& e) {
-    return e.what();
-  }
-  FAIL("expected an s2s::Error");
-  return {};
 }
 
 using Catch::Matchers::Contains;

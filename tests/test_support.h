@@ -11,10 +11,25 @@
 #include <sstream>
 #include <string>
 
+#include <catch2/catch.hpp>
+
 #include "data/prepare.h"
 #include "data/synthetic.h"
+#include "util/error.h"
 
 namespace s2s_test {
+
+// The message of the s2s::Error that `fn` throws (fails the test when none is thrown).
+template <typename Fn>
+std::string error_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const s2s::Error& e) {
+    return e.what();
+  }
+  FAIL("expected an s2s::Error");
+  return {};
+}
 
 struct ScratchDir {
   std::string path;

@@ -45,6 +45,13 @@ std::string write_config(const ScratchDir& dir, const std::string& name, const s
   return write_config(dir, name, model, corpus, settings);
 }
 
+// Trains `model` for `steps` on a small copy task into dir/run.
+void train_tiny_copy_model(const ScratchDir& dir, const std::string& model, int64_t pairs, int steps) {
+  const std::string corpus = make_synthetic_corpus(dir, "copy", pairs, 2, 6);
+  const auto config = write_config(dir, "tiny", model, corpus, steps);
+  REQUIRE(run_s2s("train --config " + config + " --out " + dir.file("run")).exit_code == 0);
+}
+
 // Fraction of test lines the model translates exactly (greedy), by source length.
 struct Accuracy {
   double all = 0.0, longest = 0.0;
@@ -156,9 +163,7 @@ TEST_CASE("an unknown config key is an error naming the key with a suggestion", 
 
 TEST_CASE("a corrupt or truncated checkpoint is refused with a clear error", "[training]") {
   ScratchDir dir;
-  const std::string corpus = make_synthetic_corpus(dir, "copy", 200, 2, 5);
-  const auto config = write_config(dir, "tiny", kRnnNone, corpus, 3);
-  REQUIRE(run_s2s("train --config " + config + " --out " + dir.file("run")).exit_code == 0);
+  train_tiny_copy_model(dir, kRnnNone, 200, 3);
   std::string bytes = read_file(dir.file("run/checkpoint_last.pt"));
   bytes[bytes.size() / 2] ^= 0x55;
   dir.write("run/checkpoint_last.pt", bytes);
@@ -174,9 +179,7 @@ TEST_CASE("a corrupt or truncated checkpoint is refused with a clear error", "[t
 
 TEST_CASE("translate keeps empty lines empty and the output in input order", "[training]") {
   ScratchDir dir;
-  const std::string corpus = make_synthetic_corpus(dir, "copy", 300, 2, 6);
-  const auto config = write_config(dir, "tiny", kTransformer, corpus, 5);
-  REQUIRE(run_s2s("train --config " + config + " --out " + dir.file("run")).exit_code == 0);
+  train_tiny_copy_model(dir, kTransformer, 300, 5);
   const auto input = dir.write("in.txt", "a b c\n\nd e f g h i\n\nb\n");
   auto result = run_s2s("translate --threads 1 --beam 2 --model " + dir.file("run") + " --input " + input + " 2>/dev/null");
   REQUIRE(result.exit_code == 0);
