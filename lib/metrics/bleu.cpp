@@ -247,6 +247,36 @@ BleuResult sentence_bleu_result(const std::string& hyp, const std::vector<std::s
   return sentence_bleu_each({hyp}, streams, options).front();
 }
 
+std::vector<std::vector<int64_t>> bleu_sentence_statistics(const std::vector<std::string>& hyps,
+                                                           const std::vector<std::vector<std::string>>& refs,
+                                                           const BleuOptions& options) {
+  metrics_detail::check_streams(hyps, refs);
+  BleuScorer scorer(options);
+  std::vector<std::vector<int64_t>> rows;
+  rows.reserve(hyps.size());
+  for (size_t i = 0; i < hyps.size(); ++i) {
+    const SegmentStats stats = scorer.segment(hyps, refs, i);
+    std::vector<int64_t> row{stats.sys_len, stats.ref_len};
+    row.insert(row.end(), stats.correct.begin(), stats.correct.end());
+    row.insert(row.end(), stats.total.begin(), stats.total.end());
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+double bleu_score_from_statistics(const std::vector<double>& sums) {
+  if (sums.size() != 2 + 2 * kMaxOrder) throw Error("BLEU statistics need " + std::to_string(2 + 2 * kMaxOrder) + " values");
+  // Sums of integer counts are exact in double, so the integer path serves them.
+  SegmentStats stats;
+  stats.sys_len = static_cast<int64_t>(sums[0]);
+  stats.ref_len = static_cast<int64_t>(sums[1]);
+  for (int n = 0; n < kMaxOrder; ++n) {
+    stats.correct[n] = static_cast<int64_t>(sums[2 + n]);
+    stats.total[n] = static_cast<int64_t>(sums[2 + kMaxOrder + n]);
+  }
+  return compute_bleu(stats, /*effective_order=*/false).score;
+}
+
 double sentence_bleu(const std::string& hyp, const std::vector<std::string>& refs, const BleuOptions& options) {
   return sentence_bleu_result(hyp, refs, options).score;
 }

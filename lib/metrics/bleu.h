@@ -57,4 +57,14 @@ std::vector<BleuResult> sentence_bleu_each(const std::vector<std::string>& hyps,
                                            const std::vector<std::vector<std::string>>& refs,
                                            const BleuOptions& options = {});
 
+// Per-sentence statistics as sacreBLEU's BLEU._extract_corpus_statistics gives
+// them: row i is {hyp_len, ref_len, matches of order 1..4, hypothesis n-grams of
+// order 1..4} for line i. Same input rules as corpus_bleu.
+std::vector<std::vector<int64_t>> bleu_sentence_statistics(const std::vector<std::string>& hyps,
+                                                           const std::vector<std::vector<std::string>>& refs,
+                                                           const BleuOptions& options = {});
+
+// Corpus BLEU (0..100) of summed statistics in the layout above.
+double bleu_score_from_statistics(const std::vector<double>& sums);
+
 }  // namespace s2s

@@ -19,6 +19,12 @@ using CharNgramCounts = std::unordered_map<std::u32string_view, int32_t>;
 // Per order: hypothesis n-grams, reference n-grams, matches (sacreBLEU's flat layout).
 using ChrfStats = std::vector<int64_t>;
 
+// n / d as sacreBLEU computes it from statistics held at `precision`.
+double ratio(double n, double d, StatisticsPrecision precision) {
+  if (precision == StatisticsPrecision::kFloat32) return static_cast<double>(static_cast<float>(n) / static_cast<float>(d));
+  return n / d;
+}
+
 void count_char_ngrams(std::u32string_view text, int order, CharNgramCounts& counts) {
   counts.clear();
   const size_t n = static_cast<size_t>(order);
@@ -26,15 +32,17 @@ void count_char_ngrams(std::u32string_view text, int order, CharNgramCounts& cou
 }
 
 // sacreBLEU's CHRF._compute_f_score without eps smoothing.
-double chrf_f_score(const ChrfStats& stats, int beta) {
+template <typename Count>
+double chrf_f_score(const std::vector<Count>& stats, int beta, StatisticsPrecision precision = StatisticsPrecision::kExact) {
   const double eps = 1e-16;
   const double factor = static_cast<double>(beta) * static_cast<double>(beta);
   double avg_prec = 0.0, avg_rec = 0.0;
   int effective_order = 0;
   for (size_t i = 0; i + 2 < stats.size(); i += 3) {
-    const int64_t n_hyp = stats[i], n_ref = stats[i + 1], n_match = stats[i + 2];
-    const double prec = n_hyp > 0 ? static_cast<double>(n_match) / static_cast<double>(n_hyp) : eps;
-    const double rec = n_ref > 0 ? static_cast<double>(n_match) / static_cast<double>(n_ref) : eps;
+    const double n_hyp = static_cast<double>(stats[i]), n_ref = static_cast<double>(stats[i + 1]);
+    const double n_match = static_cast<double>(stats[i + 2]);
+    const double prec = n_hyp > 0 ? ratio(n_match, n_hyp, precision) : eps;
+    const double rec = n_ref > 0 ? ratio(n_match, n_ref, precision) : eps;
     if (n_hyp > 0 && n_ref > 0) {
       avg_prec += prec;
       avg_rec += rec;
@@ -156,6 +164,22 @@ ChrfResult corpus_chrf(const std::vector<std::string>& hyps, const std::vector<s
                      "|eff:yes|nc:" + std::to_string(options.char_order) + "|nw:0|space:" +
                      (options.whitespace ? "yes" : "no") + "|version:" + kSacreBleuVersion;
   return result;
+}
+
+std::vector<std::vector<int64_t>> chrf_sentence_statistics(const std::vector<std::string>& hyps,
+                                                           const std::vector<std::vector<std::string>>& refs,
+                                                           const ChrfOptions& options) {
+  metrics_detail::check_streams(hyps, refs);
+  ChrfScorer scorer(options);
+  std::vector<std::vector<int64_t>> rows;
+  rows.reserve(hyps.size());
+  for (size_t i = 0; i < hyps.size(); ++i) rows.push_back(scorer.segment(hyps, refs, i));
+  return rows;
+}
+
+double chrf_score_from_statistics(const std::vector<double>& sums, int beta, StatisticsPrecision precision) {
+  if (sums.empty() || sums.size() % 3 != 0) throw Error("chrF statistics need three values per order");
+  return chrf_f_score(sums, beta, precision);
 }
 
 double sentence_chrf(const std::string& hyp, const std::vector<std::string>& refs, const ChrfOptions& options) {

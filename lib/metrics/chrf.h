@@ -40,4 +40,22 @@ ChrfResult corpus_chrf(const std::vector<std::string>& hyps, const std::vector<s
 // chrF of one hypothesis against its references.
 double sentence_chrf(const std::string& hyp, const std::vector<std::string>& refs, const ChrfOptions& options = {});
 
+// Per-sentence statistics as sacreBLEU's CHRF._extract_corpus_statistics gives
+// them: row i holds {hypothesis n-grams, reference n-grams, matches} for each
+// character order 1..char_order, against line i's best-matching reference.
+std::vector<std::vector<int64_t>> chrf_sentence_statistics(const std::vector<std::string>& hyps,
+                                                           const std::vector<std::vector<std::string>>& refs,
+                                                           const ChrfOptions& options = {});
+
+// How the summed statistics were held when sacreBLEU scored them. Its bootstrap
+// sums float32 arrays, and numpy divides two float32 counts in float32: chrF's
+// per-order precision and recall are then float32-rounded before the rest of the
+// computation goes on in double. kExact is the integer (and approximate
+// randomization) path.
+enum class StatisticsPrecision { kExact, kFloat32 };
+
+// chrF (0..100) of summed statistics in the layout above.
+double chrf_score_from_statistics(const std::vector<double>& sums, int beta,
+                                  StatisticsPrecision precision = StatisticsPrecision::kExact);
+
 }  // namespace s2s
