@@ -15,7 +15,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread      # LibTorch 1.13 (CPU) and the fast BLAS it needs
   libsentencepiece-dev sentencepiece     # subword tokenisation
   nlohmann-json3-dev libcli11-dev catch2 zlib1g-dev libgloo-dev libicu-dev
-  sword-text-kjv sword-text-sparv libsword-utils   # the Spanish–English Bible
+  sword-text-kjv sword-text-sparv sword-text-web libsword-utils   # the Spanish–English Bible (+ WEB, a second reference)
 )
 EXTRA_TEST_PACKAGES=(chromium python3-torch python3-sentencepiece)
 

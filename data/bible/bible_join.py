@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Join two SWORD `mod2imp -s` exports on the verse key, clean and split them.
 
-Usage: bible_join.py ES_IMP EN_IMP OUTDIR
+Usage: bible_join.py ES_IMP EN_IMP OUTDIR [EN2_IMP]
 
 Reads the Spanish and English exports (UTF-8, `$$$Book C:V` key lines each
 followed by the verse text), keeps real verses (verse number > 0) whose both
@@ -9,6 +9,9 @@ sides are non-empty after cleaning, and writes into OUTDIR (which must exist):
 
   {train,dev,test}.{es,en}   one verse per line
   keys.{train,dev,test}      the verse key of each line, e.g. "Genesis 1:1"
+  {dev,test}.en2             with EN2_IMP (the World English Bible): a second English
+                             reference for the same verses, cleaned the same way; a
+                             verse that EN2 lacks (or leaves empty) is an empty line
 
 The split rule, in canonical (KJV versification) order of the kept pairs,
 counting from i = 0:  i % 31 == 0 -> test,  i % 31 == 1 -> dev,  else train.
@@ -63,11 +66,12 @@ def clean(s, spanish):
 
 
 def main():
-    if len(sys.argv) != 4:
-        sys.exit("usage: bible_join.py ES_IMP EN_IMP OUTDIR")
-    es_path, en_path, out = sys.argv[1:]
+    if len(sys.argv) not in (4, 5):
+        sys.exit("usage: bible_join.py ES_IMP EN_IMP OUTDIR [EN2_IMP]")
+    es_path, en_path, out = sys.argv[1:4]
     es_order, es = parse_imp(es_path)
     en_order, en = parse_imp(en_path)
+    en2 = parse_imp(sys.argv[4])[1] if len(sys.argv) == 5 else None
 
     stats = {"keys": 0, "non_verse": 0, "empty_es": 0, "empty_en": 0, "missing_es": 0, "missing_en": 0}
     pairs = []
@@ -100,6 +104,16 @@ def main():
             with open(fname, "w", encoding="utf-8", newline="\n") as f:
                 for row in rows:
                     f.write(row[col] + "\n")
+    if en2 is not None:
+        for name in ("dev", "test"):
+            missing = 0
+            with open(f"{out}/{name}.en2", "w", encoding="utf-8", newline="\n") as f:
+                for key, _, _ in splits[name]:
+                    text = clean(en2.get(key, ""), False)
+                    missing += 0 if text else 1
+                    f.write(text + "\n")
+            print(f"second English reference, {name}: {len(splits[name]) - missing} verses, "
+                  f"{missing} missing (empty lines)")
 
     print(f"verse keys: {stats['keys']}  (headings skipped: {stats['non_verse']})")
     print(f"dropped: empty Spanish {stats['empty_es']}, empty English {stats['empty_en']}, "

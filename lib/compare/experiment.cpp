@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "bench/latency.h"
+#include "compare/test_outputs.h"
 #include "data/corpus.h"
 #include "data/prepare.h"
 #include "report/report.h"
@@ -170,53 +171,88 @@ nlohmann::json attention_examples(ModelBundle& bundle, const std::vector<std::st
   return examples;
 }
 
-// Test-set quality, decoding speed, latency and attention of one trained model.
-nlohmann::json evaluate_model(const std::string& run_dir, const nlohmann::json& experiment, const std::string& corpus_dir) {
-  auto bundle = load_model_bundle(run_dir, "best", torch::Device(torch::kCPU));
-  auto sources = read_lines(corpus_dir + "/test.src");
-  auto references = read_lines(corpus_dir + "/test.trg");
-  const size_t limit = experiment["test"]["max_sentences"].get<size_t>();
-  if (limit > 0 && sources.size() > limit) {
-    sources.resize(limit);
-    references.resize(limit);
+// BLEU, chrF and their signature for one decoding, against the primary reference alone and,
+// where there is one, against both references.
+nlohmann::json score_entry(const TestSet& test, const std::vector<std::string>& hyps) {
+  auto scores = score_translations(test.sources, hyps, {test.references});
+  nlohmann::json entry = {{"bleu", scores["bleu"]["score"]},
+                          {"chrf", scores["chrf"]["score"]},
+                          {"bleu_interval", scores["bleu"]["interval"]},
+                          {"chrf_interval", scores["chrf"]["interval"]},
+                          {"signature", scores["bleu"]["signature"]},
+                          {"chrf_signature", scores["chrf"]["signature"]},
+                          {"bleu_details", scores["bleu"]},
+                          {"bleu_by_length", scores["bleu_by_length"]}};
+  if (!test.second_references.empty()) {
+    auto both = score_translations(test.sources, hyps, test.all_references());
+    entry["two_references"] = {{"bleu", both["bleu"]["score"]},
+                               {"chrf", both["chrf"]["score"]},
+                               {"bleu_interval", both["bleu"]["interval"]},
+                               {"signature", both["bleu"]["signature"]},
+                               {"chrf_signature", both["chrf"]["signature"]}};
   }
-  nlohmann::json test;
+  return entry;
+}
+
+// Test-set quality, decoding speed, latency and attention of one trained model; its test
+// translations are saved to outputs_dir.
+nlohmann::json evaluate_model(const std::string& run_dir, const std::string& name, const nlohmann::json& experiment,
+                              const TestSet& test, const std::string& outputs_dir) {
+  auto bundle = load_model_bundle(run_dir, "best", torch::Device(torch::kCPU));
+  const std::vector<std::string>& sources = test.sources;
+  nlohmann::json result_test;
   for (int beam : {1, experiment["test"]["beam"].get<int>()}) {
-    if (beam == 1 && test.contains("greedy")) continue;
+    if (beam == 1 && result_test.contains("greedy")) continue;
     TranslationOptions options;
     options.search.beam = beam;
     options.batch_tokens = experiment["test"]["batch_tokens"];
     auto start = std::chrono::steady_clock::now();
     auto hyps = Translator(bundle, options).translate_text(sources);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    auto scores = score_translations(sources, hyps, {references});
-    nlohmann::json entry = {{"beam_size", beam},
-                            {"bleu", scores["bleu"]["score"]},
-                            {"chrf", scores["chrf"]["score"]},
-                            {"signature", scores["bleu"]["signature"]},
-                            {"bleu_details", scores["bleu"]},
-                            {"sentences", sources.size()},
-                            {"seconds", seconds},
-                            {"sentences_per_second", seconds > 0 ? sources.size() / seconds : 0.0}};
-    if (beam == 1) {
-      test["greedy"] = entry;
-      test["bleu_by_length"] = scores["bleu_by_length"];
-    } else {
-      test["beam"] = entry;
-    }
+    write_text_atomically(output_path(outputs_dir, name, beam), [&] {
+      std::string text;
+      for (const auto& h : hyps) text += h + "\n";
+      return text;
+    }());
+    nlohmann::json entry = score_entry(test, hyps);
+    entry["beam_size"] = beam;
+    entry["sentences"] = sources.size();
+    entry["seconds"] = seconds;
+    entry["sentences_per_second"] = seconds > 0 ? sources.size() / seconds : 0.0;
+    entry["output_file"] = output_path(outputs_dir, name, beam);
+    if (beam == 1) result_test["bleu_by_length"] = entry["bleu_by_length"];
+    entry.erase("bleu_by_length");
+    result_test[beam == 1 ? "greedy" : "beam"] = entry;
     std::cerr << "  test " << (beam == 1 ? "greedy" : "beam " + std::to_string(beam)) << ": BLEU "
               << entry["bleu"].get<double>() << ", chrF " << entry["chrf"].get<double>() << " (" << sources.size()
               << " sentences, " << seconds << " s)\n";
   }
+  nlohmann::json test_json = result_test;
   LatencyOptions latency;
   latency.lengths = experiment["latency"]["lengths"].get<std::vector<int64_t>>();
   latency.batch_size = experiment["latency"]["batch_size"];
   latency.repeats = experiment["latency"]["repeats"];
-  nlohmann::json result = {{"test", test},
+  nlohmann::json result = {{"test", test_json},
                            {"latency", measure_latency(*bundle.model, bundle.tokenizers.source->vocab_size(),
                                                        bundle.tokenizers.target->vocab_size(), latency)},
                            {"attention_examples", attention_examples(bundle, sources, experiment["attention_examples"])}};
   return result;
+}
+
+// The lowest and highest training throughput over the logged windows, the first window (warm-up)
+// left out; a wide spread means the machine was busy with something else.
+nlohmann::json throughput_spread(const std::string& metrics_path) {
+  std::vector<double> rates;
+  if (exists(metrics_path)) {
+    for (const auto& line : read_lines(metrics_path)) {
+      auto record = nlohmann::json::parse(line, nullptr, false);
+      if (record.is_discarded() || record.value("type", "") != "train" || !record.contains("tokens_per_second")) continue;
+      rates.push_back(record["tokens_per_second"].get<double>());
+    }
+  }
+  if (rates.size() < 3) return nullptr;
+  const auto [low, high] = std::minmax_element(rates.begin() + 1, rates.end());
+  return {{"min", *low}, {"max", *high}, {"windows", rates.size() - 1}, {"ratio", *low > 0 ? *high / *low : 0.0}};
 }
 
 nlohmann::json read_curve(const std::string& metrics_path) {
@@ -254,6 +290,9 @@ nlohmann::json run_comparison(const CompareOptions& options) {
   const int threads = configure_threads(experiment["threads"].get<int>());
   print_startup_banner(torch::Device(torch::kCPU));
   const std::string corpus_dir = ensure_corpus(experiment["corpus"], options.out_dir, threads);
+  const TestSet test = read_test_set(corpus_dir, experiment["test"]["max_sentences"].get<size_t>());
+  const std::string outputs_dir = options.out_dir + "/outputs";
+  save_test_set(outputs_dir, test);
 
   nlohmann::json results = {{"s2s_version", S2S_VERSION},
                             {"command", options.command_line},
@@ -270,6 +309,8 @@ nlohmann::json run_comparison(const CompareOptions& options) {
                        {"dev_pairs", read_lines(corpus_dir + "/dev.src").size()},
                        {"test_pairs", read_lines(corpus_dir + "/test.src").size()},
                        {"stats", corpus_stats}};
+  results["test_set"] = test.describe();
+  std::vector<std::string> model_names;
 
   for (const auto& entry : experiment["models"]) {
     if (!entry.contains("name")) throw Error(options.config_path + ": every entry of models needs a name");
@@ -294,10 +335,15 @@ nlohmann::json run_comparison(const CompareOptions& options) {
     }
     const std::string evaluation_path = run_dir + "/evaluation.json";
     nlohmann::json evaluation;
-    if (exists(evaluation_path)) {
-      evaluation = read_json_file(evaluation_path);
-    } else {
-      evaluation = evaluate_model(run_dir, experiment, corpus_dir);
+    const int beam = experiment["test"]["beam"].get<int>();
+    if (exists(evaluation_path)) evaluation = read_json_file(evaluation_path);
+    // A cached evaluation counts only if it scored this test set and its outputs are still there.
+    const bool cached = evaluation.is_object() &&
+                        evaluation.value("/test/greedy/sentences"_json_pointer, size_t{0}) == test.sources.size() &&
+                        evaluation.contains("/test/greedy/two_references"_json_pointer) == !test.second_references.empty() &&
+                        exists(output_path(outputs_dir, name, 1)) && exists(output_path(outputs_dir, name, beam));
+    if (!cached) {
+      evaluation = evaluate_model(run_dir, name, experiment, test, outputs_dir);
       write_text_atomically(evaluation_path, evaluation.dump() + "\n");
     }
     auto bundle_config = read_json_file(run_dir + "/config.json");
@@ -315,13 +361,21 @@ nlohmann::json run_comparison(const CompareOptions& options) {
           {"target_tokens_per_second", summary["target_tokens_per_second"]},
           {"final_train_loss", summary["final_train_loss"]},
           {"stopped_because", summary["stopped_because"]},
+          {"throughput_spread", throughput_spread(run_dir + "/metrics.jsonl")},
           {"curve", read_curve(run_dir + "/metrics.jsonl")}}},
         {"config", bundle_config}};
     for (const auto& key : {"test", "latency", "attention_examples"}) model_result[key] = evaluation[key];
     results["models"].push_back(model_result);
+    model_names.push_back(name);
     results["wall_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     write_text_atomically(options.out_dir + "/results.json", results.dump(1) + "\n");
   }
+  if (model_names.size() >= 2)
+    results["significance"] = pairwise_significance(model_names, outputs_dir, test, experiment["test"]["beam"].get<int>());
+  results["examples"] = side_by_side_examples(model_names, outputs_dir, test);
+  results["outputs_dir"] = outputs_dir;
+  results["wall_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  write_text_atomically(options.out_dir + "/results.json", results.dump(1) + "\n");
   write_report(results, options.out_dir);
   return results;
 }

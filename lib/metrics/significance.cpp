@@ -242,6 +242,29 @@ double paired_bootstrap_p_value(const std::vector<double>& baseline_scores, cons
   return static_cast<double>(larger + 1) / static_cast<double>(n + 1);
 }
 
+PairedDifference paired_bootstrap_difference(const SentenceStatistics& a, const SentenceStatistics& b,
+                                             const StatisticsMetric& metric, int64_t n_samples,
+                                             const SignificanceSeed& seed) {
+  check_same_length({a, b});
+  // Both systems are resampled with the same sentences: with a seed the same generator stream,
+  // unseeded one set of indices drawn once.
+  NumpyRandom rng = make_generator(seed);
+  const std::vector<int64_t> indices = rng.integers_below(a.size(), static_cast<size_t>(n_samples) * a.size());
+  const std::vector<double> scores_a = resampled_scores(a, metric, indices, n_samples);
+  const std::vector<double> scores_b = resampled_scores(b, metric, indices, n_samples);
+  PairedDifference result;
+  result.score_a = exact_score(a, metric);
+  result.score_b = exact_score(b, metric);
+  result.difference = result.score_a - result.score_b;
+  std::vector<double> differences(scores_a.size());
+  for (size_t k = 0; k < differences.size(); ++k) differences[k] = scores_a[k] - scores_b[k];
+  const MeanAndCi interval = estimate_ci(differences);
+  result.lower = interval.lower;
+  result.upper = interval.upper;
+  result.p_value = paired_bootstrap_p_value(scores_b, scores_a, result.score_b, result.score_a);
+  return result;
+}
+
 std::vector<PairedScore> paired_test(const std::vector<SentenceStatistics>& systems, const StatisticsMetric& metric,
                                      const PairedTestOptions& options) {
   check_same_length(systems);

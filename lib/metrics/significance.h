@@ -86,6 +86,17 @@ std::string paired_signature(const std::string& metric_signature, const PairedTe
 double paired_bootstrap_p_value(const std::vector<double>& baseline_scores, const std::vector<double>& system_scores,
                                 double baseline_score, double system_score);
 
+// System a against system b (same sentences) by paired bootstrap: the observed difference a - b,
+// the 95% interval of the resampled differences, and sacreBLEU's paired-bootstrap p-value.
+struct PairedDifference {
+  double score_a = 0.0, score_b = 0.0, difference = 0.0;
+  double lower = 0.0, upper = 0.0;
+  double p_value = 1.0;
+};
+PairedDifference paired_bootstrap_difference(const SentenceStatistics& a, const SentenceStatistics& b,
+                                             const StatisticsMetric& metric, int64_t n_samples,
+                                             const SignificanceSeed& seed);
+
 // numpy's float64 sum (pairwise summation, 8-way unrolled blocks of up to 128), to reproduce means exactly.
 double numpy_sum(const double* values, size_t n);
 

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "report/report_format.h"
+#include "report/verdicts.h"
 
 namespace s2s {
 
@@ -92,7 +93,7 @@ std::vector<Scored> scored(const std::vector<ModelInfo>& models, const std::stri
 bool same_at_one_decimal(double a, double b) { return std::fabs(a - b) < 0.05; }
 
 // Which model has the best test BLEU, and by how much.
-std::optional<std::string> bleu_finding(const std::vector<ModelInfo>& models) {
+std::optional<std::string> bleu_finding(const std::vector<ModelInfo>& models, const nlohmann::json& results) {
   auto greedy = scored(models, "test/greedy/bleu");
   if (greedy.empty()) return std::string("No model has a test BLEU score in results.json, so quality is not compared.");
   std::string s;
@@ -105,14 +106,22 @@ std::optional<std::string> bleu_finding(const std::vector<ModelInfo>& models) {
     s = "Test BLEU (greedy decoding) is tied at the top: " + best.model->name + " and " + greedy[1].model->name +
         " both score " + fixed(best.value, 1) + ".";
   } else {
+    // A lead counts as a win only where the paired test (when the run has one) says it is significant.
     std::vector<std::string> behind;
-    for (std::size_t i = 1; i < greedy.size(); ++i)
+    bool beats_every_transformer = true;
+    for (std::size_t i = 1; i < greedy.size(); ++i) {
+      auto verdict = report::find_verdict(results, best.model->name, greedy[i].model->name, "greedy");
       behind.push_back(greedy[i].model->name + " (" + fixed(greedy[i].value, 1) + ") by " +
-                       fixed(best.value - greedy[i].value, 1));
-    s = "Best test BLEU (greedy decoding): " + best.model->name + " with " + fixed(best.value, 1) + ", ahead of " +
+                       fixed(best.value - greedy[i].value, 1) + (verdict ? report::verdict_qualifier(*verdict) : ""));
+      if (greedy[i].model->is_transformer() && verdict && !verdict->significant) beats_every_transformer = false;
+    }
+    auto runner_up = report::find_verdict(results, best.model->name, greedy[1].model->name, "greedy");
+    s = "Best test BLEU (greedy decoding): " + best.model->name + " with " + fixed(best.value, 1) +
+        (runner_up && !runner_up->significant ? ", but not significantly ahead of everyone: " : ", ahead of ") +
         join(behind) + " BLEU.";
     bool any_transformer = std::any_of(models.begin(), models.end(), [](const ModelInfo& m) { return m.is_transformer(); });
-    if (best.model->is_rnn() && any_transformer) s += " Under this budget an RNN beat the Transformer.";
+    if (best.model->is_rnn() && any_transformer && beats_every_transformer)
+      s += " Under this budget an RNN beat the Transformer.";
   }
   auto beam = scored(models, "test/beam/bleu");
   if (beam.size() >= 2) {
@@ -333,7 +342,7 @@ std::optional<std::string> bottleneck_finding(const std::vector<ModelInfo>& mode
 }
 
 // Where the RNN comes out ahead of the Transformer, whatever the numbers say.
-std::optional<std::string> rnn_wins_finding(const std::vector<ModelInfo>& models) {
+std::optional<std::string> rnn_wins_finding(const std::vector<ModelInfo>& models, const nlohmann::json& results) {
   const ModelInfo* transformer = nullptr;
   {
     double best = -INFINITY;
@@ -396,14 +405,62 @@ std::optional<std::string> rnn_wins_finding(const std::vector<ModelInfo>& models
     checked.push_back("test BLEU");
     std::vector<std::string> who;
     for (const auto* r : rnns)
-      if (auto rb = number_at(*r->json, "test/greedy/bleu"); rb && *rb > *tb + 0.05)
-        who.push_back(r->name + " " + fixed(rb, 1) + " vs " + fixed(tb, 1));
+      if (auto rb = number_at(*r->json, "test/greedy/bleu"); rb && *rb > *tb + 0.05) {
+        auto verdict = report::find_verdict(results, r->name, transformer->name, "greedy");
+        if (verdict && !verdict->significant) continue;  // not a win
+        who.push_back(r->name + " " + fixed(rb, 1) + " vs " + fixed(tb, 1) +
+                      (verdict ? report::verdict_qualifier(*verdict) : ""));
+      }
     if (!who.empty()) wins.push_back("better test BLEU under the same budget (" + join(who, "; ", "; ") + ")");
   }
   if (checked.empty()) return std::nullopt;
   if (wins.empty())
     return "On these numbers no RNN beat " + transformer->name + " on " + join(checked, " or ") + ".";
   return "Where the RNN wins against " + transformer->name + ": " + join(wins, "; ") + ".";
+}
+
+// Every pairwise difference the paired bootstrap tested, for greedy and for beam decoding.
+std::vector<std::string> significance_findings(const nlohmann::json& results) {
+  std::vector<std::string> out;
+  const auto sentences = number_at(results, "significance/sentences");
+  const auto resamples = number_at(results, "significance/resamples");
+  for (const char* decoding : {"greedy", "beam"}) {
+    std::vector<std::string> parts;
+    for (const char* metric : {"BLEU", "chrF2"}) {
+      std::vector<std::string> sentences_of_metric;
+      for (const auto& v : report::verdicts(results, decoding, metric))
+        sentences_of_metric.push_back(report::verdict_sentence(v));
+      if (!sentences_of_metric.empty()) parts.push_back(join(sentences_of_metric, "; ", "; "));
+    }
+    if (parts.empty()) continue;
+    out.push_back(std::string("Paired bootstrap, ") + (std::string(decoding) == "greedy" ? "greedy decoding" : "beam search") +
+                  " (" + report::grouped(sentences) + " test sentences, " + report::grouped(resamples) +
+                  " resamples): " + join(parts, ". chrF: ", ". ") + ".");
+  }
+  return out;
+}
+
+// Budgets are equal in time, not in work, when the machine was busy: say so.
+std::optional<std::string> contention_finding(const std::vector<ModelInfo>& models) {
+  std::vector<std::string> varied;
+  for (const auto& m : models) {
+    auto ratio = number_at(*m.json, "training/throughput_spread/ratio");
+    if (ratio && *ratio > 2.0)
+      varied.push_back(m.name + " " + times(*ratio) + " (" + report::grouped(number_at(*m.json, "training/throughput_spread/min")) +
+                       "–" + report::grouped(number_at(*m.json, "training/throughput_spread/max")) + " target tok/s)");
+  }
+  if (varied.empty()) return std::nullopt;
+  return "Warning: training throughput varied by more than 2\xC3\x97 during training for " + join(varied) +
+         ", a sign that something else was using the machine; an equal wall-clock budget then buys unequal work. "
+         "Compare the steps column, or set budget.max_steps for a machine-independent budget.";
+}
+
+// Below ~5 BLEU the models have barely started to translate: rankings at that level rarely hold.
+std::optional<std::string> undertrained_finding(const std::vector<ModelInfo>& models) {
+  auto greedy = scored(models, "test/greedy/bleu");
+  if (greedy.empty() || greedy.front().value >= 5.0) return std::nullopt;
+  return "Every model is below 5 test BLEU (best " + fixed(greedy.front().value, 1) +
+         "): they are undertrained at this budget, and the ranking may not hold with more training.";
 }
 
 }  // namespace
@@ -414,12 +471,15 @@ std::vector<std::string> derive_findings(const nlohmann::json& results) {
   auto add = [&](std::optional<std::string> f) {
     if (f && !f->empty()) findings.push_back(std::move(*f));
   };
-  add(bleu_finding(models));
+  add(undertrained_finding(models));
+  add(contention_finding(models));
+  add(bleu_finding(models, results));
+  for (auto& f : significance_findings(results)) add(std::move(f));
   add(throughput_finding(models, results));
   add(encoder_finding(models));
   add(autoregressive_finding(models));
   add(bottleneck_finding(models));
-  add(rnn_wins_finding(models));
+  add(rnn_wins_finding(models, results));
   return findings;
 }
 

@@ -43,6 +43,7 @@ code{background:#f0f2f4;border-radius:3px;padding:1px 5px;font-size:13px;word-br
 pre{background:#f6f7f9;border:1px solid #e6e8eb;border-radius:4px;padding:10px;overflow-x:auto;font-size:12px}
 .example{margin:8px 0 18px}
 .tokens{font-size:13px;color:#3a434e;margin:2px 0}
+.examples td{white-space:normal;min-width:90px;max-width:980px;text-align:left}
 )css";
 
 std::string e(const std::string& s) { return html_escape(s); }
@@ -155,7 +156,7 @@ std::string latency_plot(const std::vector<ModelInfo>& models, const LatencyKind
 
 std::string by_length_plot(const std::vector<ModelInfo>& models) {
   svg::BarChart chart;
-  chart.title = "Test BLEU by source length";
+  chart.title = "Test BLEU by source length (whiskers: 95% bootstrap interval)";
   chart.x_label = "source length (words)";
   chart.y_label = "test BLEU";
   chart.width = 2 * kPlotWidth + 16;
@@ -168,12 +169,17 @@ std::string by_length_plot(const std::vector<ModelInfo>& models) {
     chart.categories.push_back(name);
     std::optional<double> sentences;
     std::vector<std::optional<double>> values;
+    std::vector<std::optional<svg::BarChart::Interval>> intervals;
     for (const auto& m : models) {
       const nlohmann::json* entry = bucket_entry(m, name);
       values.push_back(entry ? number_at(*entry, "bleu") : std::nullopt);
+      auto low = entry ? number_at(*entry, "bleu_lower") : std::nullopt;
+      auto high = entry ? number_at(*entry, "bleu_upper") : std::nullopt;
+      intervals.push_back(low && high ? std::optional<svg::BarChart::Interval>({*low, *high}) : std::nullopt);
       if (entry && !sentences) sentences = number_at(*entry, "sentences");
     }
     chart.values.push_back(values);
+    chart.intervals.push_back(intervals);
     chart.category_notes.push_back(sentences ? "n=" + grouped(sentences) : "");
   }
   chart.empty_message = "no BLEU by length in results.json";
@@ -309,6 +315,8 @@ std::string render_html(const nlohmann::json& results) {
       << "; seed " << e(grouped(number_at(results, "seed"))) << ".</p>";
   std::string budget = budget_sentence(results);
   if (!budget.empty()) out << "<p class=\"sub\">Equal budget: " << e(budget) << ".</p>";
+  std::string test_set = test_set_sentence(results);
+  if (!test_set.empty()) out << "<p class=\"sub\">Scored on " << e(test_set) << ".</p>";
   out << "\n";
 
   // Findings.
@@ -334,7 +342,20 @@ std::string render_html(const nlohmann::json& results) {
       out << "</p>";
     }
   }
+  const Table references = references_table(models, results);
+  if (!references.rows.empty()) out << table_html(references);
   out << "</section>\n";
+
+  // Significance.
+  const Table tests = significance_table(results);
+  if (!tests.rows.empty()) {
+    out << "<section><h2>Which differences are real</h2><p class=\"note\">Paired bootstrap resampling of the test "
+           "sentences (sacreBLEU 2.6.0's test, 1,000 resamples, seed 12345): the 95% interval of each difference and "
+           "the p-value of the hypothesis that the two models' outputs are equally good. A difference is called a win "
+           "only when p &lt; 0.05 and it is not zero. Rerun any of them with <code>s2s bleu --ref "
+        << e(string_at(results, "outputs_dir").value_or("outputs")) << "/test.ref.txt --hyp A --hyp B --paired-bs</code>."
+        << "</p>" << table_html(tests) << "</section>\n";
+  }
 
   // Training.
   out << "<section><h2>Training</h2><p class=\"note\">Loss and dev BLEU against wall-clock time: "
@@ -360,6 +381,16 @@ std::string render_html(const nlohmann::json& results) {
   out << "<section><h2>Attention</h2><p class=\"note\">Where each output token looked in the source: rows are output "
          "tokens, columns source tokens, darker is more weight.</p>"
       << attention_section(models) << "</section>\n";
+
+  // Examples.
+  if (const nlohmann::json* examples = array_at(results, "examples"); examples != nullptr && !examples->empty()) {
+    out << "<section class=\"examples\"><h2>Example translations</h2><p class=\"note\">Greedy decoding. Chosen by "
+           "a fixed rule: the first test sentences of 6–12 source words, then the longest ones, where a fixed-size "
+           "encoder state has the most to hold. Every test output is saved under <code>"
+        << e(string_at(results, "outputs_dir").value_or("outputs")) << "</code>.</p>";
+    for (const auto& example : *examples) out << table_html(example_table(example));
+    out << "</section>\n";
+  }
 
   // Run.
   out << "<section><h2>Run</h2>" << table_html(run_table(results));

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <set>
 
+#include "report/verdicts.h"
+
 namespace s2s::report {
 
 namespace {
@@ -26,6 +28,12 @@ std::optional<double> common_beam_size(const std::vector<ModelInfo>& models) {
   return common;
 }
 
+// "[9.4, 11.2]", or a dash when either end is missing.
+std::string interval_text(std::optional<double> lower, std::optional<double> upper) {
+  if (!lower || !upper) return kDash;
+  return "[" + fixed(lower, 1) + ", " + fixed(upper, 1) + "]";
+}
+
 }  // namespace
 
 const std::vector<LatencyKind>& latency_kinds() {
@@ -42,7 +50,8 @@ Table headline_table(const std::vector<ModelInfo>& models) {
   auto beam = common_beam_size(models);
   t.caption = "Results at equal training budget (test set" + (beam ? "; beam size " + grouped(beam) : std::string()) + ")";
   t.headers = {"Model", "Setup", "Parameters", "Steps", "Train time (s)", "Stopped by", "Target tok/s",
-               "Final train loss", "BLEU greedy", "BLEU beam", "chrF greedy", "chrF beam", "Greedy sent/s"};
+               "Final train loss", "BLEU greedy", "BLEU beam", "chrF greedy", "chrF beam", "Greedy sent/s",
+               "BLEU greedy 95% CI"};
   t.text_columns = 2;
   t.other_text_columns = {5};
   for (const auto& m : models) {
@@ -57,7 +66,9 @@ Table headline_table(const std::vector<ModelInfo>& models) {
                       grouped(number_at(j, "training/target_tokens_per_second")),
                       fixed(number_at(j, "training/final_train_loss"), 3), fixed(number_at(j, "test/greedy/bleu"), 1),
                       beam_bleu, fixed(number_at(j, "test/greedy/chrf"), 1), fixed(number_at(j, "test/beam/chrf"), 1),
-                      fixed(number_at(j, "test/greedy/sentences_per_second"), 1)});
+                      fixed(number_at(j, "test/greedy/sentences_per_second"), 1),
+                      interval_text(number_at(j, "test/greedy/bleu_interval/lower"),
+                                    number_at(j, "test/greedy/bleu_interval/upper"))});
     t.row_colors.push_back(m.color);
   }
   return t;
@@ -86,7 +97,7 @@ const nlohmann::json* bucket_entry(const ModelInfo& model, const std::string& bu
 
 Table by_length_table(const std::vector<ModelInfo>& models) {
   Table t;
-  t.caption = "Test BLEU by source length (words)";
+  t.caption = "Test BLEU by source length (words); in brackets the 95% bootstrap interval where measured";
   t.headers = {"Source length", "Sentences"};
   for (const auto& m : models) t.headers.push_back(m.name);
   for (const auto& name : bucket_names(models)) {
@@ -104,11 +115,96 @@ Table by_length_table(const std::vector<ModelInfo>& models) {
     std::vector<std::string> row = {name, count_cell};
     for (const auto& m : models) {
       const nlohmann::json* e = bucket_entry(m, name);
-      row.push_back(e == nullptr ? std::string(kDash) : fixed(number_at(*e, "bleu"), 1));
+      if (e == nullptr || !number_at(*e, "bleu")) {
+        row.push_back(kDash);
+        continue;
+      }
+      std::string cell = fixed(number_at(*e, "bleu"), 1);
+      if (auto lower = number_at(*e, "bleu_lower"), upper = number_at(*e, "bleu_upper"); lower && upper)
+        cell += " " + interval_text(lower, upper);
+      row.push_back(cell);
     }
     t.rows.push_back(std::move(row));
   }
   return t;
+}
+
+Table significance_table(const nlohmann::json& results) {
+  Table t;
+  t.caption = "Paired bootstrap tests of every pair of models (difference = first minus second)";
+  t.headers = {"Decoding", "Pair", "BLEU diff.", "95% CI", "p", "chrF diff.", "95% CI", "p", "Verdict (BLEU)"};
+  t.text_columns = 2;
+  t.other_text_columns = {8};
+  const nlohmann::json* pairs = array_at(results, "significance/pairs");
+  if (pairs == nullptr) return t;
+  for (const auto& pair : *pairs) {
+    auto a = string_at(pair, "a"), b = string_at(pair, "b"), decoding = string_at(pair, "decoding");
+    if (!a || !b || !decoding) continue;
+    std::vector<std::string> row = {*decoding == "beam" ? "beam " + grouped(number_at(pair, "beam_size")) : *decoding,
+                                    *a + " vs " + *b};
+    for (const char* metric : {"BLEU", "chrF2"}) {
+      const std::string m = metric;
+      auto d = number_at(pair, m + "/difference");
+      row.push_back(d ? (*d > 0 ? "+" : "") + fixed(d, 1) : std::string(kDash));
+      row.push_back(interval_text(number_at(pair, m + "/lower"), number_at(pair, m + "/upper")));
+      auto p = number_at(pair, m + "/p_value");
+      row.push_back(p ? fixed(p, 3) : std::string(kDash));
+    }
+    auto verdict = find_verdict(results, *a, *b, *decoding, "BLEU");
+    row.push_back(!verdict ? std::string(kDash)
+                  : verdict->difference == 0 ? "no difference"
+                  : verdict->significant     ? verdict->better + " better"
+                                             : "not significant");
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+Table references_table(const std::vector<ModelInfo>& models, const nlohmann::json& results) {
+  Table t;
+  auto second = string_at(results, "test_set/second_reference/name");
+  t.caption = "Test scores against the primary reference and against both (" + second.value_or("second reference") + ")";
+  t.headers = {"Model", "BLEU greedy, 1 ref", "BLEU greedy, 2 refs", "BLEU beam, 1 ref", "BLEU beam, 2 refs",
+               "chrF greedy, 1 ref", "chrF greedy, 2 refs"};
+  for (const auto& m : models) {
+    const auto& j = *m.json;
+    if (!find_at(j, "test/greedy/two_references")) continue;
+    t.rows.push_back({m.name, fixed(number_at(j, "test/greedy/bleu"), 1),
+                      fixed(number_at(j, "test/greedy/two_references/bleu"), 1), fixed(number_at(j, "test/beam/bleu"), 1),
+                      fixed(number_at(j, "test/beam/two_references/bleu"), 1), fixed(number_at(j, "test/greedy/chrf"), 1),
+                      fixed(number_at(j, "test/greedy/two_references/chrf"), 1)});
+    t.row_colors.push_back(m.color);
+  }
+  return t;
+}
+
+Table example_table(const nlohmann::json& example) {
+  Table t;
+  t.caption = "Test line " + grouped(number_at(example, "line")) + " (" + grouped(number_at(example, "source_words")) +
+              " source words)";
+  t.headers = {"", "Text"};
+  t.text_columns = 2;
+  t.rows.push_back({"Source", string_at(example, "source").value_or(kDash)});
+  t.rows.push_back({"Reference", string_at(example, "reference").value_or(kDash)});
+  if (const nlohmann::json* translations = array_at(example, "translations"))
+    for (const auto& tr : *translations)
+      t.rows.push_back({string_at(tr, "model").value_or(kDash), string_at(tr, "text").value_or(kDash)});
+  return t;
+}
+
+std::string test_set_sentence(const nlohmann::json& results) {
+  auto sentences = number_at(results, "test_set/sentences");
+  if (!sentences) return "";
+  std::string s = grouped(sentences) + " test sentences";
+  if (auto total = number_at(results, "corpus/test_pairs"))
+    s += *total == *sentences ? " (the whole test set)" : " (of " + grouped(total) + ")";
+  if (auto name = string_at(results, "test_set/second_reference/name")) {
+    s += "; second reference: " + *name;
+    auto substituted = number_at(results, "test_set/second_reference/substituted").value_or(0);
+    s += substituted > 0 ? " (" + grouped(substituted) + " lines it lacks use the primary reference twice)"
+                         : " (complete for these sentences)";
+  }
+  return s;
 }
 
 std::vector<double> latency_lengths(const std::vector<ModelInfo>& models, const std::string& kind) {

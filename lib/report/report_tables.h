@@ -33,6 +33,19 @@ Table headline_table(const std::vector<ModelInfo>& models);
 // BLEU per source-length bucket, one column per model.
 Table by_length_table(const std::vector<ModelInfo>& models);
 
+// Every pairwise difference the compare run tested (results["significance"]): decoding, pair,
+// BLEU and chrF difference with 95% interval and p-value, and the verdict. No rows without tests.
+Table significance_table(const nlohmann::json& results);
+
+// Test BLEU/chrF against the primary reference and against both references, when the run has two.
+Table references_table(const std::vector<ModelInfo>& models, const nlohmann::json& results);
+
+// One side-by-side example (results["examples"][i]): source, reference and each model's translation.
+Table example_table(const nlohmann::json& example);
+
+// "Test set: 1,003 sentences, all of it; second reference: World English Bible (0 lines missing)", or "".
+std::string test_set_sentence(const nlohmann::json& results);
+
 // Milliseconds per measurement, model and length.
 Table latency_table(const std::vector<ModelInfo>& models);
 

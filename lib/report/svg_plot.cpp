@@ -328,6 +328,12 @@ std::string render_bar_chart(const BarChart& chart) {
     if (v && !std::isfinite(*v)) return std::nullopt;
     return v;
   };
+  auto interval_at = [&](std::size_t c, std::size_t s) -> std::optional<BarChart::Interval> {
+    if (c >= chart.intervals.size() || s >= chart.intervals[c].size()) return std::nullopt;
+    auto i = chart.intervals[c][s];
+    if (i && (!std::isfinite(i->low) || !std::isfinite(i->high))) return std::nullopt;
+    return i;
+  };
   double v_min = 0, v_max = 0;
   bool any = false;
   for (std::size_t c = 0; c < categories; ++c)
@@ -335,6 +341,10 @@ std::string render_bar_chart(const BarChart& chart) {
       if (auto v = value_at(c, s)) {
         v_min = std::min(v_min, *v);
         v_max = std::max(v_max, *v);
+        if (auto i = interval_at(c, s)) {
+          v_min = std::min(v_min, i->low);
+          v_max = std::max(v_max, i->high);
+        }
         any = true;
       }
   // Without a single value there is no honest y range to draw.
@@ -378,8 +388,18 @@ std::string render_bar_chart(const BarChart& chart) {
       out << "<rect x=\"" << num(bx + 1) << "\" y=\"" << num(top) << "\" width=\"" << num(std::max(1.0, bar - 2))
           << "\" height=\"" << num(height) << "\" fill=\"" << color << "\"><title>" << html_escape(who) << ": "
           << html_escape(report::fixed(*v, chart.value_decimals)) << "</title></rect>";
+      double label_y = top - 4;
+      if (auto i = interval_at(c, s)) {
+        const double lo = py(i->low), hi = py(i->high), cap = std::min(5.0, bar / 4);
+        out << "<path d=\"M" << num(cx) << " " << num(lo) << "V" << num(hi) << "M" << num(cx - cap) << " " << num(lo)
+            << "H" << num(cx + cap) << "M" << num(cx - cap) << " " << num(hi) << "H" << num(cx + cap)
+            << "\" stroke=\"" << kInk << "\" stroke-width=\"1.2\" fill=\"none\"><title>" << html_escape(who)
+            << ": 95% interval " << html_escape(report::fixed(i->low, chart.value_decimals)) << "–"
+            << html_escape(report::fixed(i->high, chart.value_decimals)) << "</title></path>";
+        label_y = std::min(label_y, hi - 4);
+      }
       if (chart.value_labels && bar >= 22) {
-        out << text(cx, top - 4, report::fixed(*v, chart.value_decimals),
+        out << text(cx, label_y, report::fixed(*v, chart.value_decimals),
                     "text-anchor=\"middle\" font-size=\"10\" fill=\"" + std::string(kInk) + "\"");
       }
     }

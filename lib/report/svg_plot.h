@@ -59,6 +59,11 @@ struct BarChart {
   std::vector<std::string> series_colors;
   // values[category][series]; nullopt draws a dash instead of a bar.
   std::vector<std::vector<std::optional<double>>> values;
+  // Optional whiskers, intervals[category][series] = {low, high} (e.g. a 95% bootstrap interval).
+  struct Interval {
+    double low = 0, high = 0;
+  };
+  std::vector<std::vector<std::optional<Interval>>> intervals;
   // With one series, colour each bar by its category instead (and skip the legend).
   std::vector<std::string> category_colors;
   int value_decimals = 1;

@@ -3,9 +3,24 @@
 #include "data/corpus.h"
 #include "metrics/bleu.h"
 #include "metrics/chrf.h"
+#include "metrics/significance.h"
 #include "util/error.h"
 
 namespace s2s {
+namespace {
+
+// Bootstrap resamples behind every confidence interval of an evaluation (sacreBLEU's default
+// count and seed, so `s2s bleu --paired-bs` on the saved outputs gives the same intervals).
+constexpr int64_t kResamples = 1000;
+constexpr uint64_t kSeed = 12345;
+
+nlohmann::json interval_json(const SentenceStatistics& stats, const StatisticsMetric& metric) {
+  const MeanAndCi estimate = estimate_ci(bootstrap_scores(stats, metric, kResamples, kSeed));
+  return {{"lower", estimate.lower}, {"upper", estimate.upper}, {"mean", estimate.mean}, {"ci", estimate.ci},
+          {"resamples", kResamples}, {"seed", kSeed}};
+}
+
+}  // namespace
 
 const std::vector<LengthBucket>& length_buckets() {
   static const std::vector<LengthBucket> buckets = {{"1-10", 1, 10},  {"11-20", 11, 20}, {"21-30", 21, 30},
@@ -15,6 +30,9 @@ const std::vector<LengthBucket>& length_buckets() {
 
 nlohmann::json score_translations(const std::vector<std::string>& sources, const std::vector<std::string>& hyps,
                                   const std::vector<std::vector<std::string>>& refs) {
+  if (sources.size() != hyps.size())
+    throw Error("there are " + std::to_string(sources.size()) + " source lines but " + std::to_string(hyps.size()) +
+                " translations");
   for (const auto& stream : refs) {
     if (stream.size() != hyps.size()) {
       throw Error("the reference has " + std::to_string(stream.size()) + " lines but there are " +
@@ -25,18 +43,31 @@ nlohmann::json score_translations(const std::vector<std::string>& sources, const
   out["sentences"] = hyps.size();
   out["bleu"] = corpus_bleu(hyps, refs).to_json();
   out["chrf"] = corpus_chrf(hyps, refs).to_json();
+  const StatisticsMetric bleu = bleu_statistics_metric({}, refs.size());
+  const SentenceStatistics bleu_stats = bleu.sentence_statistics(hyps, refs);
+  if (!hyps.empty()) {
+    const StatisticsMetric chrf = chrf_statistics_metric({}, refs.size());
+    out["bleu"]["interval"] = interval_json(bleu_stats, bleu);
+    out["chrf"]["interval"] = interval_json(chrf.sentence_statistics(hyps, refs), chrf);
+  }
   nlohmann::json by_length = nlohmann::json::array();
   for (const auto& bucket : length_buckets()) {
-    std::vector<std::string> bucket_hyps;
-    std::vector<std::vector<std::string>> bucket_refs(refs.size());
+    SentenceStatistics bucket_stats;
     for (size_t i = 0; i < sources.size(); ++i) {
       const int64_t words = static_cast<int64_t>(count_words(sources[i]));
       if (words < bucket.min_words || (bucket.max_words >= 0 && words > bucket.max_words)) continue;
-      bucket_hyps.push_back(hyps[i]);
-      for (size_t k = 0; k < refs.size(); ++k) bucket_refs[k].push_back(refs[k][i]);
+      bucket_stats.push_back(bleu_stats[i]);
     }
-    nlohmann::json entry = {{"bucket", bucket.name}, {"sentences", bucket_hyps.size()}};
-    if (!bucket_hyps.empty()) entry["bleu"] = corpus_bleu(bucket_hyps, bucket_refs).score;
+    nlohmann::json entry = {{"bucket", bucket.name}, {"sentences", bucket_stats.size()}};
+    if (!bucket_stats.empty()) {
+      std::vector<double> sums(bucket_stats.front().size(), 0.0);
+      for (const auto& row : bucket_stats)
+        for (size_t j = 0; j < sums.size(); ++j) sums[j] += static_cast<double>(row[j]);
+      entry["bleu"] = bleu.score(sums, StatisticsPrecision::kExact);
+      const nlohmann::json interval = interval_json(bucket_stats, bleu);
+      entry["bleu_lower"] = interval["lower"];
+      entry["bleu_upper"] = interval["upper"];
+    }
     by_length.push_back(entry);
   }
   out["bleu_by_length"] = by_length;

@@ -15,8 +15,10 @@ struct LengthBucket {
 };
 const std::vector<LengthBucket>& length_buckets();
 
-// {"bleu": {...}, "chrf": {...}, "bleu_by_length": [{"bucket","sentences","bleu"?}], "sentences": N}
-// refs[k][i]: k-th reference stream. Buckets without sentences have no "bleu".
+// {"bleu": {..., "interval"}, "chrf": {..., "interval"}, "bleu_by_length": [{"bucket", "sentences",
+// "bleu"?, "bleu_lower"?, "bleu_upper"?}], "sentences": N}. refs[k][i]: k-th reference stream.
+// Each "interval" is the 95% bootstrap interval {"lower","upper","mean","ci","resamples","seed"}
+// (1000 resamples, seed 12345, as `s2s bleu --paired-bs`); buckets without sentences have no "bleu".
 nlohmann::json score_translations(const std::vector<std::string>& sources, const std::vector<std::string>& hyps,
                                   const std::vector<std::vector<std::string>>& refs);
 
