@@ -2,18 +2,20 @@
 #include <chrono>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "command_registry.h"
 #include "data/corpus.h"
 #include "train/runtime.h"
 #include "translate/evaluation.h"
 #include "translate/translator.h"
+#include "util/atomic_file.h"
 #include "util/error.h"
 
 namespace {
 
 struct EvaluateFlags {
-  std::string model, src, checkpoint = "best", device = "cpu";
+  std::string model, src, checkpoint = "best", device = "cpu", output;
   std::vector<std::string> refs;
   int beam = 5;
   double length_penalty = 1.0;
@@ -34,6 +36,8 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
   cmd->add_option("--batch-tokens", flags->batch_tokens, "Source tokens (x beam) per decoding batch");
   cmd->add_option("--threads", flags->threads, "CPU threads (0 = all cores)");
   cmd->add_option("--device", flags->device, "cpu or cuda");
+  cmd->add_option("--output", flags->output,
+                  "Also save the translations here (detokenised, one line per source line, as `translate` prints them)");
   cmd->add_flag("--json", flags->json, "Print every figure as JSON");
   cmd->callback([flags] {
     s2s::configure_threads(flags->threads);
@@ -54,7 +58,17 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
     auto start = std::chrono::steady_clock::now();
     auto hyps = s2s::Translator(bundle, options).translate_text(sources);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!flags->output.empty()) {
+      std::string text;
+      for (const auto& h : hyps) text += h + "\n";
+      s2s::write_text_atomically(flags->output, text);
+    }
     auto result = s2s::score_translations(sources, hyps, refs);
+    if (refs.size() > 1) {
+      // Also against the first reference alone, so one- and multi-reference scores sit side by side.
+      auto first = s2s::score_translations(sources, hyps, {refs.front()});
+      result["first_reference_only"] = {{"bleu", first["bleu"]}, {"chrf", first["chrf"]}};
+    }
     result["decode_seconds"] = seconds;
     result["beam"] = flags->beam;
     result["model"] = flags->model;
@@ -62,9 +76,20 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
       std::cout << result.dump(2) << "\n";
       return;
     }
-    std::cout << "BLEU = " << std::fixed << std::setprecision(2) << result["bleu"]["score"].get<double>() << "  ("
-              << result["bleu"]["signature"].get<std::string>() << ")\n";
-    std::cout << "chrF2 = " << result["chrf"]["score"].get<double>() << "\n";
+    auto interval = [](const nlohmann::json& score) {
+      if (!score.contains("interval")) return std::string();
+      std::ostringstream text;
+      text << std::fixed << std::setprecision(2) << " [95% CI " << score["interval"]["lower"].get<double>() << ", "
+           << score["interval"]["upper"].get<double>() << "]";
+      return text.str();
+    };
+    std::cout << "BLEU = " << std::fixed << std::setprecision(2) << result["bleu"]["score"].get<double>()
+              << interval(result["bleu"]) << "  (" << result["bleu"]["signature"].get<std::string>() << ")\n";
+    std::cout << "chrF2 = " << result["chrf"]["score"].get<double>() << interval(result["chrf"]) << "\n";
+    if (result.contains("first_reference_only"))
+      std::cout << "against " << flags->refs.front() << " alone: BLEU = "
+                << result["first_reference_only"]["bleu"]["score"].get<double>() << ", chrF2 = "
+                << result["first_reference_only"]["chrf"]["score"].get<double>() << "\n";
     std::cout << "BLEU by source length (words):\n";
     for (const auto& b : result["bleu_by_length"]) {
       std::cout << "  " << std::setw(6) << b["bucket"].get<std::string>() << "  " << std::setw(5)

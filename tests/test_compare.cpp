@@ -1,5 +1,7 @@
 // A whole `s2s compare` experiment, in miniature: two models on a synthetic
 // corpus, a few steps each; the report files and results fields must exist.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -46,6 +48,31 @@ TEST_CASE("a small compare experiment writes results.json, report.md and report.
     CHECK(model["attention_examples"].size() == 1);
   }
   CHECK(results["models"][1]["attention_examples"][0].contains("heads"));
+
+  // Every test output is saved, line-aligned with the saved source, and is what `translate` prints.
+  const std::string outputs = dir.file("out/outputs");
+  const std::string saved_source = read_file(outputs + "/test.src.txt");
+  CHECK(std::count(saved_source.begin(), saved_source.end(), '\n') == 20);
+  for (const char* name : {"rnn-attention", "transformer"}) {
+    const std::string greedy = read_file(outputs + "/" + name + ".greedy.txt");
+    CHECK(std::count(greedy.begin(), greedy.end(), '\n') == 20);
+    const std::string beam = read_file(outputs + "/" + name + ".beam2.txt");
+    CHECK(std::count(beam.begin(), beam.end(), '\n') == 20);
+    auto translated = run_s2s("translate --model " + dir.file("out/models/") + name + " --beam 1 --input " + outputs +
+                              "/test.src.txt 2>/dev/null");
+    REQUIRE(translated.exit_code == 0);
+    CHECK(translated.output == greedy);
+  }
+  // Significance of the one pair, greedy and beam; intervals on the buckets with sentences.
+  REQUIRE(results["significance"]["pairs"].size() == 2);
+  for (const auto& pair : results["significance"]["pairs"]) {
+    CHECK(pair["BLEU"]["p_value"].get<double>() > 0);
+    CHECK(pair["BLEU"]["lower"].get<double>() <= pair["BLEU"]["upper"].get<double>());
+  }
+  for (const auto& bucket : results["models"][0]["test"]["bleu_by_length"])
+    if (bucket["sentences"].get<int>() > 0) CHECK(bucket.contains("bleu_lower"));
+  CHECK(results["test_set"]["sentences"] == 20);
+  CHECK(!results["examples"].empty());
   CHECK(results.contains("machine"));
   const std::string html = read_file(dir.file("out/report.html"));
   CHECK(html.find("<svg") != std::string::npos);

@@ -2,9 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <cmath>
 #include <ctime>
+#include <numeric>
 #include <iostream>
 
 #include "bench/latency.h"
@@ -27,6 +30,7 @@ nlohmann::json default_experiment_config() {
   return {
       {"name", "compare"},
       {"seed", 1},
+      {"seeds", nlohmann::json::array()},  // train every model once per seed: mean ± sd of every figure
       {"threads", 0},
       {"corpus",
        {{"dir", ""},           // prepared corpus directory (made here when bible or train_* are set)
@@ -275,6 +279,99 @@ nlohmann::json read_curve(const std::string& metrics_path) {
   return curve;
 }
 
+// The seeds every model is trained with: "seeds" when given, else the single "seed".
+std::vector<int64_t> experiment_seeds(const nlohmann::json& experiment) {
+  std::vector<int64_t> seeds;
+  if (!experiment["seeds"].is_array()) throw Error("experiment key seeds must be a list of integers");
+  for (const auto& seed : experiment["seeds"]) {
+    if (!seed.is_number_integer()) throw Error("experiment key seeds must be a list of integers, got " + seed.dump());
+    if (std::find(seeds.begin(), seeds.end(), seed.get<int64_t>()) != seeds.end())
+      throw Error("experiment key seeds lists " + seed.dump() + " twice");
+    seeds.push_back(seed.get<int64_t>());
+  }
+  if (seeds.empty()) seeds.push_back(experiment["seed"].get<int64_t>());
+  return seeds;
+}
+
+// Trains (or reuses) one model with one seed and evaluates it; returns its entry of results["models"].
+nlohmann::json train_and_evaluate(const nlohmann::json& experiment, const nlohmann::json& entry, int64_t seed,
+                                  const std::string& run_dir, const std::string& output_name,
+                                  const std::string& base_dir, const std::string& corpus_dir, const TestSet& test,
+                                  const std::string& outputs_dir) {
+  nlohmann::json seeded = experiment;
+  seeded["seed"] = seed;
+  nlohmann::json config = model_config(seeded, entry, base_dir, corpus_dir);
+
+  // Finished models are not retrained: an interrupted experiment resumes.
+  nlohmann::json summary;
+  const std::string summary_path = run_dir + "/summary.json";
+  if (exists(summary_path) && read_json_file(summary_path).value("stopped_because", "") != "interrupted") {
+    summary = read_json_file(summary_path);
+    std::cerr << "  already trained (" << summary["steps"] << " steps); reusing\n";
+  } else {
+    TrainOptions train;
+    train.config = config;
+    train.run_dir = run_dir;
+    train.resume = exists(run_dir + "/checkpoint_last.pt");
+    summary = train_model(train).to_json();
+    if (summary["stopped_because"] == "interrupted") throw Error("interrupted; run the same command again to resume");
+  }
+  const std::string evaluation_path = run_dir + "/evaluation.json";
+  nlohmann::json evaluation;
+  const int beam = experiment["test"]["beam"].get<int>();
+  if (exists(evaluation_path)) evaluation = read_json_file(evaluation_path);
+  // A cached evaluation counts only if it scored this test set and its outputs are still there.
+  const bool cached = evaluation.is_object() &&
+                      evaluation.value("/test/greedy/sentences"_json_pointer, size_t{0}) == test.sources.size() &&
+                      evaluation.contains("/test/greedy/two_references"_json_pointer) == !test.second_references.empty() &&
+                      exists(output_path(outputs_dir, output_name, 1)) &&
+                      exists(output_path(outputs_dir, output_name, beam));
+  if (!cached) {
+    evaluation = evaluate_model(run_dir, output_name, experiment, test, outputs_dir);
+    write_text_atomically(evaluation_path, evaluation.dump() + "\n");
+  }
+  auto bundle_config = read_json_file(run_dir + "/config.json");
+  auto model = build_model(bundle_config["model"], 8, 8);  // only for the description
+  nlohmann::json model_result = {
+      {"seed", seed},
+      {"architecture", bundle_config["model"]["architecture"]},
+      {"attention", bundle_config["model"].value("attention", "multi-head")},
+      {"description", model->describe()},
+      {"parameters", summary["parameters"]},
+      {"training",
+       {{"steps", summary["steps"]},
+        {"wall_seconds", summary["train_seconds"]},
+        {"target_tokens_per_second", summary["target_tokens_per_second"]},
+        {"final_train_loss", summary["final_train_loss"]},
+        {"stopped_because", summary["stopped_because"]},
+        {"throughput_spread", throughput_spread(run_dir + "/metrics.jsonl")},
+        {"curve", read_curve(run_dir + "/metrics.jsonl")}}},
+      {"config", bundle_config}};
+  for (const auto& key : {"test", "latency", "attention_examples"}) model_result[key] = evaluation[key];
+  return model_result;
+}
+
+// Mean and sample standard deviation across seeds of every headline figure. The model's other
+// entries (curves, latency, attention, the significance tests) are those of the first seed.
+nlohmann::json across_seeds(const std::vector<int64_t>& seeds, const std::vector<nlohmann::json>& runs) {
+  nlohmann::json figures = nlohmann::json::object();
+  for (const char* path : {"/test/greedy/bleu", "/test/beam/bleu", "/test/greedy/chrf", "/test/beam/chrf",
+                           "/training/steps", "/training/target_tokens_per_second", "/training/final_train_loss",
+                           "/test/greedy/sentences_per_second", "/test/beam/sentences_per_second"}) {
+    std::vector<double> values;
+    const nlohmann::json::json_pointer pointer(path);
+    for (const auto& run : runs)
+      if (run.contains(pointer) && run[pointer].is_number()) values.push_back(run[pointer].get<double>());
+    if (values.size() != runs.size()) continue;
+    const double mean = std::accumulate(values.begin(), values.end(), 0.0) / values.size();
+    double squares = 0;
+    for (double v : values) squares += (v - mean) * (v - mean);
+    const double sd = values.size() > 1 ? std::sqrt(squares / (values.size() - 1)) : 0.0;
+    figures[std::string(path).substr(1)] = {{"mean", mean}, {"sd", sd}, {"values", values}};
+  }
+  return {{"seeds", seeds}, {"n", seeds.size()}, {"figures", figures}};
+}
+
 }  // namespace
 
 nlohmann::json run_comparison(const CompareOptions& options) {
@@ -298,6 +395,7 @@ nlohmann::json run_comparison(const CompareOptions& options) {
                             {"command", options.command_line},
                             {"started_at", utc_now()},
                             {"seed", experiment["seed"]},
+                            {"seeds", experiment_seeds(experiment)},
                             {"machine", describe_machine(torch::Device(torch::kCPU))},
                             {"budget", experiment["budget"]},
                             {"config", experiment},
@@ -315,56 +413,21 @@ nlohmann::json run_comparison(const CompareOptions& options) {
   for (const auto& entry : experiment["models"]) {
     if (!entry.contains("name")) throw Error(options.config_path + ": every entry of models needs a name");
     const std::string name = entry["name"];
-    const std::string run_dir = options.out_dir + "/models/" + name;
-    nlohmann::json config = model_config(experiment, entry, base_dir, corpus_dir);
-    std::cerr << "\n== " << name << " ==\n";
-
-    // Finished models are not retrained: an interrupted experiment resumes.
-    nlohmann::json summary;
-    const std::string summary_path = run_dir + "/summary.json";
-    if (exists(summary_path) && read_json_file(summary_path).value("stopped_because", "") != "interrupted") {
-      summary = read_json_file(summary_path);
-      std::cerr << "  already trained (" << summary["steps"] << " steps); reusing\n";
-    } else {
-      TrainOptions train;
-      train.config = config;
-      train.run_dir = run_dir;
-      train.resume = exists(run_dir + "/checkpoint_last.pt");
-      summary = train_model(train).to_json();
-      if (summary["stopped_because"] == "interrupted") throw Error("interrupted; run the same command again to resume");
+    const std::vector<int64_t> seeds = experiment_seeds(experiment);
+    std::vector<nlohmann::json> per_seed;
+    for (size_t k = 0; k < seeds.size(); ++k) {
+      // One seed keeps the plain layout (models/NAME, outputs/NAME.*); more get one run each.
+      const bool plain = seeds.size() == 1;
+      const std::string suffix = plain ? "" : "/seed-" + std::to_string(seeds[k]);
+      const std::string output_name = k == 0 ? name : name + ".seed-" + std::to_string(seeds[k]);
+      std::cerr << "\n== " << name << (plain ? "" : " (seed " + std::to_string(seeds[k]) + ")") << " ==\n";
+      per_seed.push_back(train_and_evaluate(experiment, entry, seeds[k], options.out_dir + "/models/" + name + suffix,
+                                            output_name, base_dir, corpus_dir, test, outputs_dir));
     }
-    const std::string evaluation_path = run_dir + "/evaluation.json";
-    nlohmann::json evaluation;
-    const int beam = experiment["test"]["beam"].get<int>();
-    if (exists(evaluation_path)) evaluation = read_json_file(evaluation_path);
-    // A cached evaluation counts only if it scored this test set and its outputs are still there.
-    const bool cached = evaluation.is_object() &&
-                        evaluation.value("/test/greedy/sentences"_json_pointer, size_t{0}) == test.sources.size() &&
-                        evaluation.contains("/test/greedy/two_references"_json_pointer) == !test.second_references.empty() &&
-                        exists(output_path(outputs_dir, name, 1)) && exists(output_path(outputs_dir, name, beam));
-    if (!cached) {
-      evaluation = evaluate_model(run_dir, name, experiment, test, outputs_dir);
-      write_text_atomically(evaluation_path, evaluation.dump() + "\n");
-    }
-    auto bundle_config = read_json_file(run_dir + "/config.json");
-    auto model = build_model(bundle_config["model"], 8, 8);  // only for the description
-    nlohmann::json model_result = {
-        {"name", name},
-        {"preset", entry.value("preset", "")},
-        {"architecture", bundle_config["model"]["architecture"]},
-        {"attention", bundle_config["model"].value("attention", "multi-head")},
-        {"description", model->describe()},
-        {"parameters", summary["parameters"]},
-        {"training",
-         {{"steps", summary["steps"]},
-          {"wall_seconds", summary["train_seconds"]},
-          {"target_tokens_per_second", summary["target_tokens_per_second"]},
-          {"final_train_loss", summary["final_train_loss"]},
-          {"stopped_because", summary["stopped_because"]},
-          {"throughput_spread", throughput_spread(run_dir + "/metrics.jsonl")},
-          {"curve", read_curve(run_dir + "/metrics.jsonl")}}},
-        {"config", bundle_config}};
-    for (const auto& key : {"test", "latency", "attention_examples"}) model_result[key] = evaluation[key];
+    nlohmann::json model_result = per_seed.front();
+    model_result["name"] = name;
+    model_result["preset"] = entry.value("preset", "");
+    if (seeds.size() > 1) model_result["seeds"] = across_seeds(seeds, per_seed);
     results["models"].push_back(model_result);
     model_names.push_back(name);
     results["wall_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

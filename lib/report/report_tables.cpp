@@ -28,6 +28,15 @@ std::optional<double> common_beam_size(const std::vector<ModelInfo>& models) {
   return common;
 }
 
+// A headline figure: "10.3 ± 0.4" (mean ± sd) when the model was trained with several seeds,
+// else the single run's value.
+std::string figure(const nlohmann::json& model, const std::string& path, int decimals) {
+  auto mean = number_at(model, "seeds/figures/" + path + "/mean");
+  auto sd = number_at(model, "seeds/figures/" + path + "/sd");
+  if (mean && sd) return (decimals == 0 ? grouped(mean) : fixed(mean, decimals)) + " ± " + fixed(sd, decimals == 0 ? 0 : decimals);
+  return decimals == 0 ? grouped(number_at(model, path)) : fixed(number_at(model, path), decimals);
+}
+
 // "[9.4, 11.2]", or a dash when either end is missing.
 std::string interval_text(std::optional<double> lower, std::optional<double> upper) {
   if (!lower || !upper) return kDash;
@@ -48,7 +57,13 @@ const std::vector<LatencyKind>& latency_kinds() {
 Table headline_table(const std::vector<ModelInfo>& models) {
   Table t;
   auto beam = common_beam_size(models);
-  t.caption = "Results at equal training budget (test set" + (beam ? "; beam size " + grouped(beam) : std::string()) + ")";
+  std::optional<double> seeds;
+  for (const auto& m : models)
+    if (auto n = number_at(*m.json, "seeds/n")) seeds = n;
+  t.caption = "Results at equal training budget (test set" + (beam ? "; beam size " + grouped(beam) : std::string()) +
+              (seeds ? "; mean ± sd over " + grouped(seeds) + " seeds, other figures from the first seed"
+                     : std::string("; one seed")) +
+              ")";
   t.headers = {"Model", "Setup", "Parameters", "Steps", "Train time (s)", "Stopped by", "Target tok/s",
                "Final train loss", "BLEU greedy", "BLEU beam", "chrF greedy", "chrF beam", "Greedy sent/s",
                "BLEU greedy 95% CI"};
@@ -56,17 +71,16 @@ Table headline_table(const std::vector<ModelInfo>& models) {
   t.other_text_columns = {5};
   for (const auto& m : models) {
     const auto& j = *m.json;
-    std::string beam_bleu = fixed(number_at(j, "test/beam/bleu"), 1);
+    std::string beam_bleu = figure(j, "test/beam/bleu", 1);
     if (!beam) {
       if (auto b = number_at(j, "test/beam/beam_size"); b && beam_bleu != kDash) beam_bleu += " (k=" + grouped(b) + ")";
     }
     t.rows.push_back({m.name, setup_of(m), parameter_count(number_at(j, "parameters")),
-                      grouped(number_at(j, "training/steps")), fixed(number_at(j, "training/wall_seconds"), 1),
+                      figure(j, "training/steps", 0), fixed(number_at(j, "training/wall_seconds"), 1),
                       string_at(j, "training/stopped_because").value_or(kDash),
-                      grouped(number_at(j, "training/target_tokens_per_second")),
-                      fixed(number_at(j, "training/final_train_loss"), 3), fixed(number_at(j, "test/greedy/bleu"), 1),
-                      beam_bleu, fixed(number_at(j, "test/greedy/chrf"), 1), fixed(number_at(j, "test/beam/chrf"), 1),
-                      fixed(number_at(j, "test/greedy/sentences_per_second"), 1),
+                      figure(j, "training/target_tokens_per_second", 0), figure(j, "training/final_train_loss", 3),
+                      figure(j, "test/greedy/bleu", 1), beam_bleu, figure(j, "test/greedy/chrf", 1),
+                      figure(j, "test/beam/chrf", 1), figure(j, "test/greedy/sentences_per_second", 1),
                       interval_text(number_at(j, "test/greedy/bleu_interval/lower"),
                                     number_at(j, "test/greedy/bleu_interval/upper"))});
     t.row_colors.push_back(m.color);
