@@ -32,24 +32,28 @@ double exact_score(const SentenceStatistics& stats, const StatisticsMetric& metr
   return metric.score(exact_sums(stats), StatisticsPrecision::kExact);
 }
 
-// Scores of resamples given by `indices` (n_samples rows of n sentence indices, flattened),
-// each summed in float32 as numpy sums sacreBLEU's float32 statistics.
-std::vector<double> resampled_scores(const SentenceStatistics& stats, const StatisticsMetric& metric,
-                                     const std::vector<int64_t>& indices, int64_t n_samples) {
-  const size_t n = stats.size(), cols = column_count(stats);
+// Scores of `n_samples` resamples of each of `systems` (all with the same sentences), the k-th
+// resample of every system taking the same sentence indices; each resample's statistics are summed
+// in float32, as numpy sums sacreBLEU's float32 arrays. Indices are drawn row by row from `rng`,
+// which gives numpy's stream for rng.choice(n, size=(n_samples, n)) without holding it all.
+std::vector<std::vector<double>> resampled_scores(const std::vector<const SentenceStatistics*>& systems,
+                                                  const StatisticsMetric& metric, NumpyRandom& rng, int64_t n_samples) {
+  const size_t n = systems.front()->size(), cols = column_count(*systems.front());
   std::vector<float> sums(cols);
   std::vector<double> as_double(cols);
-  std::vector<double> scores;
-  scores.reserve(static_cast<size_t>(n_samples));
+  std::vector<std::vector<double>> scores(systems.size());
+  for (auto& s : scores) s.reserve(static_cast<size_t>(n_samples));
   for (int64_t k = 0; k < n_samples; ++k) {
-    std::fill(sums.begin(), sums.end(), 0.0f);
-    const int64_t* row_indices = indices.data() + static_cast<size_t>(k) * n;
-    for (size_t i = 0; i < n; ++i) {
-      const auto& row = stats[static_cast<size_t>(row_indices[i])];
-      for (size_t j = 0; j < cols; ++j) sums[j] += static_cast<float>(row[j]);
+    const std::vector<int64_t> indices = rng.integers_below(n, n);
+    for (size_t s = 0; s < systems.size(); ++s) {
+      std::fill(sums.begin(), sums.end(), 0.0f);
+      for (int64_t i : indices) {
+        const auto& row = (*systems[s])[static_cast<size_t>(i)];
+        for (size_t j = 0; j < cols; ++j) sums[j] += static_cast<float>(row[j]);
+      }
+      std::copy(sums.begin(), sums.end(), as_double.begin());
+      scores[s].push_back(metric.score(as_double, StatisticsPrecision::kFloat32));
     }
-    std::copy(sums.begin(), sums.end(), as_double.begin());
-    scores.push_back(metric.score(as_double, StatisticsPrecision::kFloat32));
   }
   return scores;
 }
@@ -122,8 +126,7 @@ PairedScore approximate_randomization(const SentenceStatistics& baseline, const 
   result.p_value = static_cast<double>(larger + 1) / static_cast<double>(options.n_samples + 1);
   if (options.n_ar_confidence > 0) {
     // The confidence resamples continue the same generator after the AR draws.
-    const std::vector<int64_t> indices = rng.integers_below(n, static_cast<size_t>(options.n_ar_confidence) * n);
-    const MeanAndCi estimate = estimate_ci(resampled_scores(system, metric, indices, options.n_ar_confidence));
+    const MeanAndCi estimate = estimate_ci(resampled_scores({&system}, metric, rng, options.n_ar_confidence).front());
     result.mean = estimate.mean;
     result.ci = estimate.ci;
   }
@@ -189,9 +192,9 @@ std::string seed_name(const SignificanceSeed& seed) { return seed ? std::to_stri
 std::vector<double> bootstrap_scores(const SentenceStatistics& stats, const StatisticsMetric& metric,
                                      int64_t n_samples, const SignificanceSeed& seed) {
   if (n_samples < 1) throw Error("the number of bootstrap resamples must be at least 1");
+  if (stats.empty()) throw Error("a significance test needs at least one sentence");
   NumpyRandom rng = make_generator(seed);
-  const std::vector<int64_t> indices = rng.integers_below(stats.size(), static_cast<size_t>(n_samples) * stats.size());
-  return resampled_scores(stats, metric, indices, n_samples);
+  return resampled_scores({&stats}, metric, rng, n_samples).front();
 }
 
 double numpy_sum(const double* values, size_t n) {
@@ -245,13 +248,16 @@ double paired_bootstrap_p_value(const std::vector<double>& baseline_scores, cons
 PairedDifference paired_bootstrap_difference(const SentenceStatistics& a, const SentenceStatistics& b,
                                              const StatisticsMetric& metric, int64_t n_samples,
                                              const SignificanceSeed& seed) {
-  check_same_length({a, b});
-  // Both systems are resampled with the same sentences: with a seed the same generator stream,
-  // unseeded one set of indices drawn once.
+  if (a.size() != b.size())
+    throw Error("paired bootstrap needs the same sentences for both systems, got " + std::to_string(a.size()) +
+                " and " + std::to_string(b.size()));
+  if (n_samples < 1) throw Error("the number of bootstrap resamples must be at least 1");
+  // Both systems are resampled with the same sentences (one generator; with a seed this is the
+  // stream sacreBLEU draws afresh for each system).
   NumpyRandom rng = make_generator(seed);
-  const std::vector<int64_t> indices = rng.integers_below(a.size(), static_cast<size_t>(n_samples) * a.size());
-  const std::vector<double> scores_a = resampled_scores(a, metric, indices, n_samples);
-  const std::vector<double> scores_b = resampled_scores(b, metric, indices, n_samples);
+  const auto scores = resampled_scores({&a, &b}, metric, rng, n_samples);
+  const std::vector<double>& scores_a = scores[0];
+  const std::vector<double>& scores_b = scores[1];
   PairedDifference result;
   result.score_a = exact_score(a, metric);
   result.score_b = exact_score(b, metric);
