@@ -24,6 +24,10 @@ std::vector<std::pair<double, double>> latency_points(const ModelInfo& m, const 
   std::vector<std::pair<double, double>> points;
   const nlohmann::json* curve = report::array_at(*m.json, "latency/" + kind);
   if (curve == nullptr) return points;
+  // A curve where a longer input ran faster beyond the spread supports no conclusion about growth.
+  if (const nlohmann::json* monotone = report::find_at(*m.json, "latency/monotone/" + kind);
+      monotone != nullptr && monotone->is_boolean() && !monotone->get<bool>())
+    return points;
   for (const auto& entry : *curve) {
     auto length = number_at(entry, "length");
     auto ms = number_at(entry, "ms");
@@ -455,6 +459,25 @@ std::optional<std::string> contention_finding(const std::vector<ModelInfo>& mode
          "Compare the steps column, or set budget.max_steps for a machine-independent budget.";
 }
 
+// Latency curves left out of the conclusions because they were not monotone beyond their spread.
+std::optional<std::string> non_monotone_finding(const std::vector<ModelInfo>& models) {
+  std::vector<std::string> curves;
+  for (const auto& m : models) {
+    const nlohmann::json* flagged = report::array_at(*m.json, "latency/non_monotone");
+    if (flagged == nullptr) continue;
+    for (const auto& step : *flagged) {
+      auto kind = string_at(step, "kind");
+      if (!kind) continue;
+      std::string name = *kind == "teacher_forced_decoder" ? "teacher-forced decoder" : *kind == "autoregressive" ? "generation" : *kind;
+      curves.push_back(m.name + " " + name + " (" + report::grouped(number_at(step, "shorter")) + " tokens slower than " +
+                       report::grouped(number_at(step, "longer")) + ")");
+    }
+  }
+  if (curves.empty()) return std::nullopt;
+  return "Not monotone beyond their measured spread, so no growth conclusion is drawn from them: " + join(curves) +
+         ". Rerun `s2s bench` on a quiet machine for a clean curve.";
+}
+
 // Below ~5 BLEU the models have barely started to translate: rankings at that level rarely hold.
 std::optional<std::string> undertrained_finding(const std::vector<ModelInfo>& models) {
   auto greedy = scored(models, "test/greedy/bleu");
@@ -479,6 +502,7 @@ std::vector<std::string> derive_findings(const nlohmann::json& results) {
   add(encoder_finding(models));
   add(autoregressive_finding(models));
   add(bottleneck_finding(models));
+  add(non_monotone_finding(models));
   add(rnn_wins_finding(models, results));
   return findings;
 }
