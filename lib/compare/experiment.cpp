@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "bench/latency.h"
+#include "compare/experiment_setup.h"
 #include "compare/test_outputs.h"
 #include "data/corpus.h"
 #include "data/prepare.h"
@@ -44,6 +45,7 @@ nlohmann::json default_experiment_config() {
       {"test", {{"max_sentences", 0}, {"beam", 5}, {"batch_tokens", 2000}}},
       {"latency", {{"lengths", {8, 16, 32, 64, 128, 256}}, {"batch_size", 1}, {"repeats", 3}}},
       {"attention_examples", 3},
+      {"scaling", nullptr},  // written by `compare --train-src ...`: how the corpus size set vocabulary and batches
   };
 }
 
@@ -59,16 +61,26 @@ std::string directory_of(const std::string& path) {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
-std::string resolve_relative(const std::string& base_dir, const std::string& path) {
-  if (path.empty() || path[0] == '/') return path;
-  return base_dir + "/" + path;
-}
-
 std::string utc_now() {
   std::time_t now = std::time(nullptr);
   char buffer[32];
   std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   return buffer;
+}
+
+// What the report's "Data:" line calls the corpus: the user's own files where they were given.
+std::string corpus_name(const nlohmann::json& corpus, const std::string& corpus_dir) {
+  if (corpus["bible"].get<bool>()) return "bible-es-en";
+  const std::string train_src = corpus["train_src"].get<std::string>();
+  if (train_src.empty()) return corpus_dir;
+  std::string name = train_src + " + " + corpus["train_trg"].get<std::string>();
+  if (!corpus["test_src"].get<std::string>().empty()) name += " (test: " + corpus["test_src"].get<std::string>() + ")";
+  return name;
+}
+
+std::string minutes_text(double seconds) {
+  const int total = static_cast<int>(std::lround(seconds));
+  return std::to_string(total / 60) + "m" + (total % 60 < 10 ? "0" : "") + std::to_string(total % 60) + "s";
 }
 
 // Makes (or reuses) the prepared corpus the experiment names; returns its directory.
@@ -113,7 +125,8 @@ std::string ensure_corpus(const nlohmann::json& corpus, const std::string& out_d
 nlohmann::json model_config(const nlohmann::json& experiment, const nlohmann::json& entry, const std::string& base_dir,
                             const std::string& corpus_dir) {
   nlohmann::json config = nlohmann::json::object();
-  if (entry.contains("preset")) config = read_json_file(resolve_relative(base_dir, entry["preset"].get<std::string>()));
+  if (entry.contains("preset_file")) config = read_json_file(entry["preset_file"].get<std::string>());
+  else if (entry.contains("preset")) config = read_json_file(resolve_preset(base_dir, entry["preset"].get<std::string>()));
   config.merge_patch(experiment["shared"]);
   std::vector<std::string> overrides = {"data.dir=\"" + corpus_dir + "\""};
   const auto& budget = experiment["budget"];
@@ -281,6 +294,7 @@ nlohmann::json read_curve(const std::string& metrics_path) {
 
 // The seeds every model is trained with: "seeds" when given, else the single "seed".
 std::vector<int64_t> experiment_seeds(const nlohmann::json& experiment) {
+  if (!experiment.contains("seeds")) return {experiment["seed"].get<int64_t>()};
   std::vector<int64_t> seeds;
   if (!experiment["seeds"].is_array()) throw Error("experiment key seeds must be a list of integers");
   for (const auto& seed : experiment["seeds"]) {
@@ -374,11 +388,25 @@ nlohmann::json across_seeds(const std::vector<int64_t>& seeds, const std::vector
 
 }  // namespace
 
-nlohmann::json run_comparison(const CompareOptions& options) {
-  nlohmann::json experiment = merge_checked(default_experiment_config(), read_json_file(options.config_path), "");
+nlohmann::json resolved_experiment(const CompareOptions& options) {
+  const bool from_file = options.experiment.is_null();
+  nlohmann::json experiment = merge_checked(default_experiment_config(),
+                                            from_file ? read_json_file(options.config_path) : options.experiment, "");
   for (const auto& o : options.overrides) apply_override(experiment, o);
-  if (experiment["models"].empty()) throw Error(options.config_path + ": the experiment lists no models");
-  const std::string base_dir = directory_of(options.config_path);
+  const std::string base_dir = from_file ? directory_of(options.config_path) : std::string();
+  for (auto& entry : experiment["models"])
+    if (entry.is_object() && entry.contains("preset") && entry["preset"].is_string())
+      entry["preset_file"] = resolve_preset(base_dir, entry["preset"].get<std::string>());
+  return experiment;
+}
+
+nlohmann::json run_comparison(const CompareOptions& options) {
+  const bool from_file = options.experiment.is_null();
+  const std::string source = from_file ? options.config_path : std::string("the generated experiment");
+  nlohmann::json experiment = resolved_experiment(options);
+  if (experiment["models"].empty()) throw Error(source + ": the experiment lists no models");
+  // Presets resolve against the experiment's folder first (none for a generated experiment).
+  const std::string base_dir = from_file ? directory_of(options.config_path) : std::string();
   const auto wall_start = std::chrono::steady_clock::now();
 
   std::error_code error;
@@ -401,7 +429,7 @@ nlohmann::json run_comparison(const CompareOptions& options) {
                             {"config", experiment},
                             {"models", nlohmann::json::array()}};
   nlohmann::json corpus_stats = exists(corpus_dir + "/stats.json") ? read_json_file(corpus_dir + "/stats.json") : nlohmann::json();
-  results["corpus"] = {{"name", experiment["corpus"]["bible"].get<bool>() ? "bible-es-en" : corpus_dir},
+  results["corpus"] = {{"name", corpus_name(experiment["corpus"], corpus_dir)},
                        {"dir", corpus_dir},
                        {"train_pairs", read_lines(corpus_dir + "/train.src").size()},
                        {"dev_pairs", read_lines(corpus_dir + "/dev.src").size()},
@@ -410,8 +438,11 @@ nlohmann::json run_comparison(const CompareOptions& options) {
   results["test_set"] = test.describe();
   std::vector<std::string> model_names;
 
+  const size_t runs_total = experiment["models"].size() * experiment_seeds(experiment).size();
+  size_t runs_done = 0;
+  const auto models_start = std::chrono::steady_clock::now();
   for (const auto& entry : experiment["models"]) {
-    if (!entry.contains("name")) throw Error(options.config_path + ": every entry of models needs a name");
+    if (!entry.contains("name")) throw Error(source + ": every entry of models needs a name");
     const std::string name = entry["name"];
     const std::vector<int64_t> seeds = experiment_seeds(experiment);
     std::vector<nlohmann::json> per_seed;
@@ -420,9 +451,15 @@ nlohmann::json run_comparison(const CompareOptions& options) {
       const bool plain = seeds.size() == 1;
       const std::string suffix = plain ? "" : "/seed-" + std::to_string(seeds[k]);
       const std::string output_name = k == 0 ? name : name + ".seed-" + std::to_string(seeds[k]);
-      std::cerr << "\n== " << name << (plain ? "" : " (seed " + std::to_string(seeds[k]) + ")") << " ==\n";
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - models_start).count();
+      std::cerr << "\n== " << name << (plain ? "" : " (seed " + std::to_string(seeds[k]) + ")") << " == run "
+                << runs_done + 1 << " of " << runs_total << ", " << minutes_text(elapsed) << " elapsed";
+      if (runs_done > 0)
+        std::cerr << ", about " << minutes_text(elapsed / runs_done * (runs_total - runs_done)) << " to go";
+      std::cerr << "\n";
       per_seed.push_back(train_and_evaluate(experiment, entry, seeds[k], options.out_dir + "/models/" + name + suffix,
                                             output_name, base_dir, corpus_dir, test, outputs_dir));
+      ++runs_done;
     }
     nlohmann::json model_result = per_seed.front();
     model_result["name"] = name;

@@ -5,6 +5,7 @@
 // to results.json and the report (lib/report).
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace s2s {
 
@@ -12,11 +13,16 @@ namespace s2s {
 nlohmann::json default_experiment_config();
 
 struct CompareOptions {
-  std::string config_path;
+  std::string config_path;             // the experiment file, or empty when `experiment` is given
+  nlohmann::json experiment;           // an experiment made in memory (compare on a user's corpus)
   std::vector<std::string> overrides;  // --set key=value on the experiment
   std::string out_dir;
   std::string command_line;            // recorded in results.json
 };
+
+// The experiment as it would run: defaults, the file (or the generated experiment) and the
+// overrides, checked key by key; presets resolved to the files that would be read.
+nlohmann::json resolved_experiment(const CompareOptions& options);
 
 // Runs (or resumes) the experiment; returns results.json's content.
 nlohmann::json run_comparison(const CompareOptions& options);
