@@ -125,3 +125,23 @@ TEST_CASE("s2s bleu --paired-bs --json prints the documented layout, baseline fi
   CHECK(run_s2s("bleu --ref " + ref + " --hyp " + base + " --paired-bs").exit_code != 0);
   CHECK(run_s2s("bleu --ref " + ref + " --hyp " + base + " --hyp " + sys + " --paired-bs --paired-ar").exit_code != 0);
 }
+
+TEST_CASE("the long-sentence finding does not credit attention with a difference its bucket test rejects",
+          "[verdicts]") {
+  auto rnn = [](const std::string& name, const std::string& attention, double long_bleu) {
+    return json{{"name", name}, {"architecture", "rnn"}, {"attention", attention},
+                {"test", {{"bleu_by_length", {{{"bucket", "41-60"}, {"sentences", 9}, {"bleu", long_bleu}}}}}}};
+  };
+  auto with_p = [&](double p) {
+    json bucket = {{"bucket", "41-60"}, {"sentences", 9}, {"a", 2.0}, {"b", 4.5}, {"difference", -2.5},
+                   {"lower", -6.0}, {"upper", 1.0}, {"p_value", p}};
+    return json{{"models", {rnn("rnn", "none", 2.0), rnn("rnn-attention", "bahdanau", 4.5)}},
+                {"significance",
+                 {{"alpha", 0.05},
+                  {"pairs", {{{"decoding", "greedy"}, {"a", "rnn"}, {"b", "rnn-attention"}, {"bleu_by_length", {bucket}}}}}}}};
+  };
+  const std::string noisy = all_findings(with_p(0.3));
+  CHECK_THAT(noisy, Contains("cannot tell from chance (not significant at 0.05, p = 0.300)"));
+  CHECK_THAT(noisy, !Contains("attention helped"));
+  CHECK_THAT(all_findings(with_p(0.01)), Contains("attention helped by 2.5 BLEU on long inputs (p = 0.010)"));
+}

@@ -6,6 +6,7 @@
 
 #include "data/corpus.h"
 #include "metrics/significance.h"
+#include "translate/evaluation.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 
@@ -102,6 +103,16 @@ std::vector<std::string> read_outputs(const std::string& path, size_t sentences)
   return lines;
 }
 
+// The rows of `stats` whose source falls in `bucket`.
+SentenceStatistics rows_in_bucket(const SentenceStatistics& stats, const TestSet& test, const LengthBucket& bucket) {
+  SentenceStatistics rows;
+  for (size_t i = 0; i < test.sources.size(); ++i) {
+    const int64_t words = static_cast<int64_t>(count_words(test.sources[i]));
+    if (words >= bucket.min_words && (bucket.max_words < 0 || words <= bucket.max_words)) rows.push_back(stats[i]);
+  }
+  return rows;
+}
+
 nlohmann::json pairwise_significance(const std::vector<std::string>& models, const std::string& outputs_dir,
                                      const TestSet& test, int beam) {
   const std::vector<std::vector<std::string>> refs{test.references};
@@ -122,6 +133,20 @@ nlohmann::json pairwise_significance(const std::vector<std::string>& models, con
         for (size_t k = 0; k < metrics.size(); ++k)
           pair[metrics[k].name] =
               difference_json(paired_bootstrap_difference(stats[a][k], stats[b][k], metrics[k], kResamples, kSeed));
+        // BLEU by source length, tested bucket by bucket (greedy only: the bottleneck claim).
+        if (decoding == 1) {
+          nlohmann::json buckets = nlohmann::json::array();
+          for (const LengthBucket& bucket : length_buckets()) {
+            const SentenceStatistics rows_a = rows_in_bucket(stats[a][0], test, bucket);
+            if (rows_a.empty()) continue;
+            nlohmann::json entry = difference_json(paired_bootstrap_difference(
+                rows_a, rows_in_bucket(stats[b][0], test, bucket), metrics[0], kResamples, kSeed));
+            entry["bucket"] = bucket.name;
+            entry["sentences"] = rows_a.size();
+            buckets.push_back(entry);
+          }
+          pair["bleu_by_length"] = buckets;
+        }
         pairs.push_back(pair);
       }
     }

@@ -40,7 +40,8 @@ std::vector<std::string> read_outputs(const std::string& path, size_t sentences)
 
 // Every pair of models (a listed before b), for greedy and beam decoding, BLEU and chrF against
 // the primary reference: {"method", "resamples", "seed", "alpha", "sentences", "pairs": [{"decoding",
-// "a", "b", "BLEU": {"a","b","difference","lower","upper","p_value","significant"}, "chrF2": {...}}]}.
+// "a", "b", "BLEU": {"a","b","difference","lower","upper","p_value","significant"}, "chrF2": {...},
+// and for greedy "bleu_by_length": [{"bucket", "sentences", ...the same BLEU fields}]}]}.
 // A zero difference is never significant, whatever the p-value.
 nlohmann::json pairwise_significance(const std::vector<std::string>& models, const std::string& outputs_dir,
                                      const TestSet& test, int beam);

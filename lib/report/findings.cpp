@@ -296,7 +296,7 @@ std::optional<double> bleu_in(const std::vector<Bucket>& buckets, const std::str
 }
 
 // BLEU on the longest bucket: RNN without attention against RNN with attention.
-std::optional<std::string> bottleneck_finding(const std::vector<ModelInfo>& models) {
+std::optional<std::string> bottleneck_finding(const std::vector<ModelInfo>& models, const nlohmann::json& results) {
   const ModelInfo* plain = nullptr;
   const ModelInfo* attentive = nullptr;
   for (const auto& m : models) {
@@ -322,12 +322,18 @@ std::optional<std::string> bottleneck_finding(const std::vector<ModelInfo>& mode
                   (lb.sentences ? ", " + report::grouped(lb.sentences) + " sentences" : std::string()) + "), " +
                   plain->name + " (no attention) scored " + fixed(p, 1) + " BLEU and " + attentive->name + " (" +
                   attentive->attention + " attention) " + fixed(a, 1) + ": ";
+  auto verdict = report::find_bucket_verdict(results, plain->name, attentive->name, lb.name);
   if (same_at_one_decimal(a, p))
     s += "attention made no difference there.";
+  else if (verdict && !verdict->significant)
+    s += "a difference of " + fixed(std::fabs(a - p), 1) + " BLEU that this many sentences cannot tell from chance" +
+         report::verdict_qualifier(*verdict) + ".";
   else if (a > p)
-    s += "attention helped by " + fixed(a - p, 1) + " BLEU on long inputs.";
+    s += "attention helped by " + fixed(a - p, 1) + " BLEU on long inputs" +
+         (verdict ? report::verdict_qualifier(*verdict) : "") + ".";
   else
-    s += "attention did not help there; the RNN without attention was " + fixed(p - a, 1) + " BLEU better.";
+    s += "attention did not help there; the RNN without attention was " + fixed(p - a, 1) + " BLEU better" +
+         (verdict ? report::verdict_qualifier(*verdict) : "") + ".";
   for (const auto& m : models) {
     if (!m.is_transformer()) continue;
     if (auto t = bleu_in(buckets_of(m), lb.name)) s += " On that bucket " + m.name + " scored " + fixed(*t, 1) + ".";
@@ -501,7 +507,7 @@ std::vector<std::string> derive_findings(const nlohmann::json& results) {
   add(throughput_finding(models, results));
   add(encoder_finding(models));
   add(autoregressive_finding(models));
-  add(bottleneck_finding(models));
+  add(bottleneck_finding(models, results));
   add(non_monotone_finding(models));
   add(rnn_wins_finding(models, results));
   return findings;

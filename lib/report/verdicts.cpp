@@ -7,11 +7,13 @@
 namespace s2s::report {
 namespace {
 
-std::optional<Verdict> verdict_of(const nlohmann::json& pair, const nlohmann::json& results, const std::string& metric) {
+// `figures` holds difference/lower/upper/p_value (a pair's metric entry or one of its buckets).
+std::optional<Verdict> verdict_of(const nlohmann::json& pair, const nlohmann::json& figures,
+                                  const nlohmann::json& results, const std::string& metric) {
   auto a = string_at(pair, "a"), b = string_at(pair, "b");
-  auto difference = number_at(pair, metric + "/difference");
-  auto lower = number_at(pair, metric + "/lower"), upper = number_at(pair, metric + "/upper");
-  auto p = number_at(pair, metric + "/p_value");
+  auto difference = number_at(figures, "difference");
+  auto lower = number_at(figures, "lower"), upper = number_at(figures, "upper");
+  auto p = number_at(figures, "p_value");
   if (!a || !b || !difference || !lower || !upper || !p) return std::nullopt;
   Verdict v;
   v.metric = metric;
@@ -38,7 +40,8 @@ std::vector<Verdict> verdicts(const nlohmann::json& results, const std::string& 
   if (pairs == nullptr) return out;
   for (const auto& pair : *pairs) {
     if (string_at(pair, "decoding") != decoding) continue;
-    if (auto v = verdict_of(pair, results, metric)) out.push_back(*v);
+    if (const nlohmann::json* figures = find_at(pair, metric))
+      if (auto v = verdict_of(pair, *figures, results, metric)) out.push_back(*v);
   }
   return out;
 }
@@ -47,6 +50,21 @@ std::optional<Verdict> find_verdict(const nlohmann::json& results, const std::st
                                     const std::string& decoding, const std::string& metric) {
   for (const Verdict& v : verdicts(results, decoding, metric))
     if ((v.better == a && v.worse == b) || (v.better == b && v.worse == a)) return v;
+  return std::nullopt;
+}
+
+std::optional<Verdict> find_bucket_verdict(const nlohmann::json& results, const std::string& a, const std::string& b,
+                                           const std::string& bucket) {
+  const nlohmann::json* pairs = array_at(results, "significance/pairs");
+  if (pairs == nullptr) return std::nullopt;
+  for (const auto& pair : *pairs) {
+    if (string_at(pair, "decoding") != std::string("greedy")) continue;
+    const auto pa = string_at(pair, "a"), pb = string_at(pair, "b");
+    if (!((pa == a && pb == b) || (pa == b && pb == a))) continue;
+    if (const nlohmann::json* buckets = array_at(pair, "bleu_by_length"))
+      for (const auto& entry : *buckets)
+        if (string_at(entry, "bucket") == bucket) return verdict_of(pair, entry, results, "BLEU");
+  }
   return std::nullopt;
 }
 

@@ -26,6 +26,10 @@ struct Verdict {
 std::optional<Verdict> find_verdict(const nlohmann::json& results, const std::string& a, const std::string& b,
                                     const std::string& decoding, const std::string& metric = "BLEU");
 
+// The greedy BLEU test of models a and b on one source-length bucket, or nullopt.
+std::optional<Verdict> find_bucket_verdict(const nlohmann::json& results, const std::string& a, const std::string& b,
+                                           const std::string& bucket);
+
 // Every verdict for one decoding and metric, in the order of results.json.
 std::vector<Verdict> verdicts(const nlohmann::json& results, const std::string& decoding,
                               const std::string& metric = "BLEU");
