@@ -354,7 +354,15 @@ def main():
     torch.manual_seed(args.seed)
     with open(args.config) as f:
         config = json.load(f)
-    m, t = config["model"], config["train"]
+    # s2s defaults for keys a hand-written config may leave out (lib/models, lib/train/train_config.cpp)
+    if config["model"]["architecture"] == "transformer":
+        m = {"norm": "pre", "tie_embeddings": "all", "max_positions": 1024, "positions": "sinusoidal",
+             "attention_dropout": 0.0, "activation_dropout": 0.0, "dropout": 0.1}
+    else:
+        m = {"cell": "lstm", "bidirectional": True, "attention": "bahdanau", "dropout": 0.2}
+    m.update(config["model"])
+    t = {"schedule": "inverse_sqrt", "warmup_steps": 400, "label_smoothing": 0.1, "clip_norm": 1.0}
+    t.update(config["train"])
     max_steps, eval_every = t["max_steps"], config["eval"]["every_steps"]
     max_tokens = config["data"]["max_tokens"]
     sources, targets = cached_split(args.corpus, "train")

@@ -235,8 +235,11 @@ def main():
             results["s2s"].append(run_s2s(args, corpus, config_path, os.path.join(label_dir, f"s2s-seed{seed}"), seed))
             print(f"s2s seed {seed}: exact match {results['s2s'][-1]['exact_match']:.3f}", file=sys.stderr)
         if args.only != "s2s":
+            # s2s writes its config with every default filled in: the reference reads that one.
+            resolved = os.path.join(label_dir, f"s2s-seed{seed}", "config.json")
             results["reference"].append(
-                run_reference(args, corpus, config_path, os.path.join(label_dir, f"reference-seed{seed}.json"), seed))
+                run_reference(args, corpus, resolved if os.path.exists(resolved) else config_path,
+                              os.path.join(label_dir, f"reference-seed{seed}.json"), seed))
             print(f"reference seed {seed}: exact match {results['reference'][-1]['exact_match']:.3f}", file=sys.stderr)
     command = "/usr/bin/python3 tests/parity/run_parity.py " + " ".join(sys.argv[1:])
     text = report(args, results, command)
