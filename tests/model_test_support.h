@@ -60,6 +60,13 @@ inline std::vector<ModelCase> model_cases() {
       {"transformer pre-norm, tie all", transformer("pre", "all"), 20, 20, true, true},
       {"transformer post-norm, tie none", transformer("post", "none"), 20, 22, true, true},
       {"transformer post-norm, tie decoder", transformer("post", "decoder"), 20, 22, true, true},
+      {"transformer pre-norm, learned positions, tie all",
+       [&] {
+         auto config = transformer("pre", "all");
+         config["positions"] = "learned";
+         return config;
+       }(),
+       20, 20, true, true},
   };
 }
 

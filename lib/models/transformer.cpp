@@ -18,7 +18,8 @@ nlohmann::json TransformerOptions::to_json() const {
           {"attention_dropout", attention_dropout},
           {"activation_dropout", activation_dropout},
           {"tie_embeddings", tie_embeddings},
-          {"max_positions", max_positions}};
+          {"max_positions", max_positions},
+          {"positions", positions}};
 }
 
 TransformerOptions TransformerOptions::from_json(const nlohmann::json& j) {
@@ -34,6 +35,10 @@ TransformerOptions TransformerOptions::from_json(const nlohmann::json& j) {
   o.activation_dropout = j.at("activation_dropout").get<double>();
   o.tie_embeddings = j.at("tie_embeddings").get<std::string>();
   o.max_positions = j.at("max_positions").get<int64_t>();
+  o.positions = j.value("positions", std::string("sinusoidal"));  // absent in configs older than the option
+  if (o.positions != "sinusoidal" && o.positions != "learned") {
+    throw Error("model.positions must be \"sinusoidal\" or \"learned\", not \"" + o.positions + "\"");
+  }
   if (o.heads < 1 || o.d_model % o.heads != 0) throw Error("model.d_model must be a multiple of model.heads");
   if (o.norm != "pre" && o.norm != "post") throw Error("model.norm must be \"pre\" or \"post\", not \"" + o.norm + "\"");
   if (o.tie_embeddings != "none" && o.tie_embeddings != "decoder" && o.tie_embeddings != "all") {
@@ -173,7 +178,12 @@ Transformer::Transformer(TransformerOptions options, int64_t src_vocab, int64_t 
     trg_embedding_ = register_module("trg_embedding", torch::nn::Embedding(trg_vocab, D));
   }
   if (options_.tie_embeddings == "none") output_ = register_module("output", torch::nn::Linear(D, trg_vocab));
-  positions_ = register_buffer("positions", sinusoidal_table(options_.max_positions, D));
+  // One name for both kinds, so checkpoints and the TorchScript export find the table alike.
+  if (options_.positions == "learned") {
+    positions_ = register_parameter("positions", torch::empty({options_.max_positions, D}));
+  } else {
+    positions_ = register_buffer("positions", sinusoidal_table(options_.max_positions, D));
+  }
   dropout_ = register_module("dropout", torch::nn::Dropout(options_.dropout));
   encoder_layers_ = register_module("encoder_layers", torch::nn::ModuleList());
   decoder_layers_ = register_module("decoder_layers", torch::nn::ModuleList());
@@ -200,6 +210,8 @@ Transformer::Transformer(TransformerOptions options, int64_t src_vocab, int64_t 
     if (name.find("embedding") != std::string::npos) {
       p.normal_(0.0, std::pow(static_cast<double>(D), -0.5));
       p[0].zero_();  // the PAD row
+    } else if (name == "positions") {
+      p.normal_(0.0, std::pow(static_cast<double>(D), -0.5));
     } else if (p.dim() == 2) {
       torch::nn::init::xavier_uniform_(p);
     } else if (name.find("bias") != std::string::npos) {
@@ -211,7 +223,8 @@ Transformer::Transformer(TransformerOptions options, int64_t src_vocab, int64_t 
 std::string Transformer::describe() const {
   return "Transformer " + std::to_string(options_.encoder_layers) + "+" + std::to_string(options_.decoder_layers) +
          " layers, d=" + std::to_string(options_.d_model) + ", " + std::to_string(options_.heads) + " heads, ff=" +
-         std::to_string(options_.ff_dim) + ", " + options_.norm + "-norm";
+         std::to_string(options_.ff_dim) + ", " + options_.norm + "-norm" +
+         (options_.positions == "learned" ? ", learned positions" : "");
 }
 
 torch::Tensor Transformer::embed(torch::nn::Embedding& table, const torch::Tensor& ids, int64_t offset) {

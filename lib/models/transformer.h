@@ -19,6 +19,9 @@ struct TransformerOptions {
   double activation_dropout = 0.0;
   std::string tie_embeddings = "all";  // none | decoder (target embedding = output) | all (needs one vocabulary)
   int64_t max_positions = 1024;
+  // sinusoidal (Vaswani et al.) | learned: a trained (max_positions, D) table,
+  // N(0, D^-1/2) at start and added unscaled, as fairseq's learned positions.
+  std::string positions = "sinusoidal";
 
   nlohmann::json to_json() const;
   static TransformerOptions from_json(const nlohmann::json& j);
@@ -97,7 +100,7 @@ class Transformer : public Seq2SeqModel {
   int64_t trg_vocab_;
   double embed_scale_;
   torch::nn::Embedding src_embedding_{nullptr}, trg_embedding_{nullptr};
-  torch::Tensor positions_;  // (max_positions, D) sinusoidal table, a buffer
+  torch::Tensor positions_;  // (max_positions, D): sinusoidal (a buffer) or learned (a parameter)
   torch::nn::Dropout dropout_{nullptr};
   torch::nn::ModuleList encoder_layers_{nullptr}, decoder_layers_{nullptr};
   std::vector<TransformerLayer> encoder_, decoder_;
