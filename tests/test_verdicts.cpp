@@ -82,10 +82,11 @@ TEST_CASE("a zero difference is never a win, even with sacreBLEU's p = 1/(N+1)",
 TEST_CASE("pairwise significance of identical outputs is a zero difference and not significant", "[verdicts]") {
   ScratchDir dir;
   s2s::TestSet test;
-  test.sources = {"uno dos tres", "cuatro cinco", "seis siete ocho nueve", "diez"};
-  test.references = {"one two three", "four five", "six seven eight nine", "ten"};
-  const std::vector<std::string> same = {"one two three", "four six", "six seven nine", "ten"};
-  const std::vector<std::string> worse = {"one", "four", "six", "eleven"};
+  test.sources = {"uno dos tres cuatro cinco", "cuatro cinco seis siete", "seis siete ocho nueve", "diez once doce trece"};
+  test.references = {"one two three four five", "four five six seven", "six seven eight nine", "ten eleven twelve thirteen"};
+  const std::vector<std::string> same = {"one two three four five", "four five six seven", "six seven eight nine ten",
+                                         "ten eleven twelve"};
+  const std::vector<std::string> worse = {"one two", "four", "six seven", "eleven"};
   auto save = [&](const std::string& name, const std::vector<std::string>& lines) {
     std::string text;
     for (const auto& l : lines) text += l + "\n";
@@ -133,12 +134,12 @@ TEST_CASE("the long-sentence finding does not credit attention with a difference
                 {"test", {{"bleu_by_length", {{{"bucket", "41-60"}, {"sentences", 9}, {"bleu", long_bleu}}}}}}};
   };
   auto with_p = [&](double p) {
-    json bucket = {{"bucket", "41-60"}, {"sentences", 9}, {"a", 2.0}, {"b", 4.5}, {"difference", -2.5},
-                   {"lower", -6.0}, {"upper", 1.0}, {"p_value", p}};
-    return json{{"models", {rnn("rnn", "none", 2.0), rnn("rnn-attention", "bahdanau", 4.5)}},
-                {"significance",
-                 {{"alpha", 0.05},
-                  {"pairs", {{{"decoding", "greedy"}, {"a", "rnn"}, {"b", "rnn-attention"}, {"bleu_by_length", {bucket}}}}}}}};
+    json results = {{"models", {rnn("rnn", "none", 2.0), rnn("rnn-attention", "bahdanau", 4.5)}}};
+    results["significance"] = json::parse(R"({"alpha": 0.05, "pairs": [{"decoding": "greedy", "a": "rnn",
+        "b": "rnn-attention", "bleu_by_length": [{"bucket": "41-60", "sentences": 9, "a": 2.0, "b": 4.5,
+        "difference": -2.5, "lower": -6.0, "upper": 1.0, "p_value": 0}]}]})");
+    results["significance"]["pairs"][0]["bleu_by_length"][0]["p_value"] = p;
+    return results;
   };
   const std::string noisy = all_findings(with_p(0.3));
   CHECK_THAT(noisy, Contains("cannot tell from chance (not significant at 0.05, p = 0.300)"));
