@@ -49,8 +49,9 @@ s2s::LatencyOptions options_for(std::vector<int64_t> lengths) {
 }  // namespace
 
 TEST_CASE("the shortest length is never measured cold, even when the first several calls are slow", "[latency]") {
-  // Five slow calls: more than one warm-up call per point would absorb.
-  ScriptedEncoderModel model(5, [](int64_t) { return 0.5; });
+  // Five slow calls (40 ms each): more than one warm-up call per point would absorb. Later calls
+  // take 1, 2 and 4 ms, far apart enough to stay monotone on a busy machine.
+  ScriptedEncoderModel model(5, [](int64_t length) { return 0.5 * static_cast<double>(length); });
   const auto out = s2s::measure_latency(model, 8, 8, options_for({2, 4, 8}));
   CHECK(out["encoder"][0]["ms"].get<double>() < 10.0);
   CHECK(out["encoder"][0]["runs"].get<int>() >= 3);
