@@ -191,5 +191,5 @@ TEST_CASE("translate keeps empty lines empty and the output in input order", "[t
   CHECK(lines[3].empty());
   auto invalid = run_s2s("translate --model " + dir.file("run") + " --input " + dir.write("bad.txt", "ok\n\xff\n"));
   CHECK(invalid.exit_code == 1);
-  CHECK_THAT(invalid.output, Catch::Contains("line 2"));
+  CHECK_THAT(invalid.output, Catch::Contains("bad.txt:2"));
 }

@@ -75,8 +75,12 @@ class ConfigChecker {
     const auto& value = config_.at(section).at(key);
     const std::string name = section + "." + key;
     if (!value.is_number_integer()) throw UsageError("config key " + name + " must be an integer, not " + value.dump());
-    if (value.is_number_unsigned() ? value.get<uint64_t>() > static_cast<uint64_t>(high)
-                                   : (value.get<int64_t>() < low || value.get<int64_t>() > high)) {
+    // nlohmann keeps every non-negative integer as unsigned.
+    const bool in_range = value.is_number_unsigned()
+                              ? value.get<uint64_t>() <= static_cast<uint64_t>(high) &&
+                                    (low <= 0 || value.get<uint64_t>() >= static_cast<uint64_t>(low))
+                              : value.get<int64_t>() >= low && value.get<int64_t>() <= high;
+    if (!in_range) {
       throw UsageError("config key " + name + " must be " + range_text(low, high) + meaning + ", not " + value.dump());
     }
   }
@@ -195,6 +199,12 @@ nlohmann::json resolve_config_json(const nlohmann::json& config, const std::vect
   for (const auto& o : overrides) apply_override(resolved, o);
   check_ranges(resolved);
   validate_model_config(resolved["model"]);
+  const auto& model = resolved["model"];
+  if (model.contains("max_positions") && resolved["data"]["max_length"].get<int64_t>() >= model["max_positions"].get<int64_t>()) {
+    throw UsageError("config key data.max_length (" + resolved["data"]["max_length"].dump() +
+                     ") must be below model.max_positions (" + model["max_positions"].dump() +
+                     "): a training sentence and its BOS or EOS must fit the position table");
+  }
   return resolved;
 }
 

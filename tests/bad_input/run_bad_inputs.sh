@@ -114,8 +114,8 @@ group_prepare() {
   expect "prepare: TSV with too few fields" 1 "short.tsv:2" "$OUT" -- $P --train-tsv short.tsv --out "$OUT"
   expect "prepare: truncated gzip" 1 "truncated.gz" "$OUT" -- $P --train-src truncated.gz --train-trg raw/train.trg --out "$OUT"
   expect "prepare: unknown flag" 2 "--vocab" "$OUT" -- prepare --vocab 8 --train-src raw/train.src --train-trg raw/train.trg --out "$OUT"
-  expect "prepare: vocabulary size 0" 2 "--vocab-size" "$OUT" -- prepare --vocab-size 0 --train-src raw/train.src --train-trg raw/train.trg --out "$OUT"
-  expect "prepare: negative dev size" 2 "--dev-size" "$OUT" -- prepare --dev-size -3 --train-src raw/train.src --train-trg raw/train.trg --out "$OUT"
+  expect "prepare: vocabulary size 0" 2 "--vocab-size" "$OUT" -- prepare --dev-size 5 --test-size 5 --vocab-size 0 --train-src raw/train.src --train-trg raw/train.trg --out "$OUT"
+  expect "prepare: negative dev size" 2 "--dev-size" "$OUT" -- prepare --test-size 5 --dev-size -3 --train-src raw/train.src --train-trg raw/train.trg --out "$OUT"
   expect "prepare: output is a file" 1 "two.txt" two.txt -- $P --train-src raw/train.src --train-trg raw/train.trg --out two.txt
 }
 
@@ -194,7 +194,7 @@ group_bleu() {
   expect "bleu: line counts differ" 1 "three.txt" - -- bleu --ref three.txt --hyp two.txt
   expect "bleu: unknown tokenizer" 2 "--tokenize" - -- bleu --ref two.txt --hyp two.txt --tokenize foo
   expect "bleu: invalid UTF-8" 1 "bad_utf8.txt" - -- bleu --ref two.txt --hyp bad_utf8.txt
-  expect "bleu: reference is a directory" 1 "a_directory" - -- bleu --ref a_directory --hyp two.txt
+  expect "bleu: reference is a directory" 2 "a_directory" - -- bleu --ref a_directory --hyp two.txt
 }
 
 group_compare() {
