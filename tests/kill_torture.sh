@@ -1,5 +1,5 @@
 #!/bin/bash
-# The long kill -9 torture: trains a small RNN for 60 steps, killing it with
+# The long kill -9 torture: trains a small RNN for 200 steps, killing it with
 # SIGKILL at random moments KILLS times (resuming after each), and checks that
 # the result equals an uninterrupted run: parameters and RNG bit for bit, the
 # same best checkpoint, metrics.jsonl with every step once, no temporaries.

@@ -27,6 +27,7 @@ using namespace s2s_test;
 namespace {
 
 constexpr int kSteps = 12;
+const std::string kTortureSteps = "200";  // the random-kill run's length
 
 std::string write_recovery_config(const ScratchDir& dir, const std::string& corpus) {
   nlohmann::json config = {
@@ -174,22 +175,31 @@ TEST_CASE("training killed at random moments ends as if never killed (S2S_TORTUR
   const std::string config = write_recovery_config(dir, corpus);
   const std::string straight = dir.file("straight"), run = dir.file("killed");
   const auto start = std::chrono::steady_clock::now();
-  REQUIRE(run_s2s("train --config " + config + " --set train.max_steps=60 --out " + straight).exit_code == 0);
+  REQUIRE(run_s2s("train --config " + config + " --set train.max_steps=" + kTortureSteps + " --out " + straight).exit_code == 0);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::mt19937 random(12345);
-  std::uniform_real_distribution<double> moment(0.3, std::max(0.5, seconds));
-  int killed = 0;
+  std::uniform_real_distribution<double> moment(0.3, std::max(0.5, 0.6 * seconds));  // before a fresh run would end
+  int killed = 0, killed_after_a_checkpoint = 0;
   for (int i = 0; i < kills + 50 && killed < kills; ++i) {
     const bool has_last = std::filesystem::exists(run + "/checkpoint_last.pt");
-    const std::string args = (has_last ? "train --resume --set train.max_steps=60 --out " + run
-                                       : "train --config " + config + " --set train.max_steps=60 --out " + run);
+    if (has_last && read_file(run + "/checkpoint_last.pt").size() > 0) {
+      if (s2s::read_checkpoint_state(run + "/checkpoint_last.pt")["step"] == std::stoi(kTortureSteps)) break;  // nothing left to kill
+    }
+    const std::string args = (has_last ? "train --resume --set train.max_steps=" + kTortureSteps + " --out " + run
+                                       : "train --config " + config + " --set train.max_steps=" + kTortureSteps + " --out " + run);
     char delay[32];
     std::snprintf(delay, sizeof(delay), "%.2f", moment(random));
     auto result = run_s2s(args + " & pid=$!; sleep " + delay + "; kill -9 $pid 2>/dev/null; wait $pid");
-    if (result.exit_code == 137) ++killed;
+    std::printf("torture: attempt %d (%s, kill after %s s): exit %d\n", i + 1, has_last ? "resume" : "fresh", delay,
+                result.exit_code);
+    if (result.exit_code == 137) {
+      ++killed;
+      killed_after_a_checkpoint += has_last;
+    }
     if (result.exit_code == 0) break;  // finished before the kill
   }
-  INFO(killed << " kills");
-  REQUIRE(run_s2s("train --resume --set train.max_steps=60 --out " + run).exit_code == 0);
+  std::printf("torture: %d kills (%d of them resumed runs), straight run %.1f s\n", killed, killed_after_a_checkpoint,
+              seconds);
+  REQUIRE(run_s2s("train --resume --set train.max_steps=" + kTortureSteps + " --out " + run).exit_code == 0);
   require_same_run(straight, run);
 }
