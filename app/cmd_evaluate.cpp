@@ -31,10 +31,11 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
   cmd->add_option("--src", flags->src, "Source file")->required();
   cmd->add_option("--ref", flags->refs, "Reference file (repeatable)")->required();
   cmd->add_option("--checkpoint", flags->checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
-  cmd->add_option("--beam", flags->beam, "Beam size (1 = greedy)")->check(CLI::PositiveNumber);
+  cmd->add_option("--beam", flags->beam, "Beam size (1 = greedy)")->check(CLI::Range(1, 1000));
   cmd->add_option("--length-penalty", flags->length_penalty, "GNMT length penalty alpha");
-  cmd->add_option("--batch-tokens", flags->batch_tokens, "Source tokens (x beam) per decoding batch");
-  cmd->add_option("--threads", flags->threads, "CPU threads (0 = all cores)");
+  cmd->add_option("--batch-tokens", flags->batch_tokens, "Source tokens (x beam) per decoding batch")
+      ->check(CLI::Range(1, 1 << 30));
+  cmd->add_option("--threads", flags->threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 4096));
   cmd->add_option("--device", flags->device, "cpu or cuda");
   cmd->add_option("--output", flags->output,
                   "Also save the translations here (detokenised, one line per source line, as `translate` prints them)");
@@ -55,6 +56,7 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
     options.search.beam = flags->beam;
     options.search.length_penalty = flags->length_penalty;
     options.batch_tokens = flags->batch_tokens;
+    options.input_name = flags->src;
     auto start = std::chrono::steady_clock::now();
     auto hyps = s2s::Translator(bundle, options).translate_text(sources);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

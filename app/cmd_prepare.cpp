@@ -60,8 +60,10 @@ static s2s::app::CommandRegistration reg([](CLI::App& root) {
   cmd->add_option("--test-src", options->test.source_path, "test source text");
   cmd->add_option("--test-trg", options->test.target_path, "test target text");
   cmd->add_option("--test-tsv", options->test.tsv_path, "test pairs as a TSV file");
-  cmd->add_option("--dev-size", options->dev.carve, "carve N dev pairs out of the training data (seeded, deterministic)");
-  cmd->add_option("--test-size", options->test.carve, "carve N test pairs out of the training data (seeded, deterministic)");
+  cmd->add_option("--dev-size", options->dev.carve, "carve N dev pairs out of the training data (seeded, deterministic)")
+      ->check(CLI::Range(0, 100000000));
+  cmd->add_option("--test-size", options->test.carve, "carve N test pairs out of the training data (seeded, deterministic)")
+      ->check(CLI::Range(0, 100000000));
   cmd->add_option("--seed", options->seed, "seed for carving and SentencePiece")->capture_default_str();
   cmd->add_option("--out", options->out_dir, "the corpus directory to create")->required();
   cmd->add_option("--vocab-size", options->vocab_size, "SentencePiece vocabulary size")->capture_default_str();
@@ -74,7 +76,9 @@ static s2s::app::CommandRegistration reg([](CLI::App& root) {
       ->capture_default_str();
   cmd->add_option("--max-ratio", options->filter.max_ratio, "drop training pairs whose word-count ratio exceeds this (0: no limit)")
       ->capture_default_str();
-  cmd->add_option("--threads", options->threads, "threads for SentencePiece training")->capture_default_str();
+  cmd->add_option("--threads", options->threads, "threads for SentencePiece training")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
   auto* bible = cmd->add_flag("--bible", options->bible,
                               "extract the Spanish-English Bible (Reina-Valera 1909 / King James, Debian SWORD packages) "
                               "into DIR/raw and prepare from it");

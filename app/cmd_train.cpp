@@ -28,7 +28,8 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
   cmd->add_option("--out", flags->out, "Run directory (checkpoints, metrics.jsonl, config.json)");
   cmd->add_flag("--resume", flags->resume, "Continue the run in --out from its last checkpoint");
   cmd->add_flag("--print-config", flags->print_config, "Print the resolved config and exit");
-  cmd->add_option("--threads", flags->threads, "CPU threads (default: train.threads, 0 = all cores)");
+  cmd->add_option("--threads", flags->threads, "CPU threads (default: train.threads, 0 = all cores)")
+      ->check(CLI::Range(0, 4096));
   cmd->add_option("--device", flags->device, "cpu or cuda (default: train.device)");
   cmd->callback([flags] {
     std::vector<std::string> overrides = flags->overrides;
@@ -41,7 +42,7 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
       std::cout << config.dump(2) << "\n";
       return;
     }
-    if (flags->out.empty()) throw s2s::Error("s2s train needs --out DIR");
+    if (flags->out.empty()) throw s2s::UsageError("s2s train needs --out DIR");
     s2s::TrainOptions options;
     options.config = config;
     options.run_dir = flags->out;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "command_registry.h"
+#include "data/corpus.h"
 #include "export/torchscript_export.h"
 #include "train/runtime.h"
 #include "translate/translator.h"
@@ -21,6 +22,7 @@ struct TranslateFlags {
   double length_penalty = 1.0;
   double max_length_a = 1.5;
   int64_t max_length_b = 10;
+  int64_t max_source_tokens = 0;
   int64_t batch_tokens = 2000;
   int64_t chunk_lines = 2000;
   int threads = 0;
@@ -50,20 +52,32 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
   cmd->add_option("--model", flags->model, "Training directory")->required();
   cmd->add_option("--input", flags->input, "Input file (default: stdin)");
   cmd->add_option("--checkpoint", flags->checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
-  cmd->add_option("--beam", flags->beam, "Beam size (1 = greedy)")->check(CLI::PositiveNumber);
+  cmd->add_option("--beam", flags->beam, "Beam size (1 = greedy)")->check(CLI::Range(1, 1000));
   cmd->add_option("--nbest", flags->nbest, "Hypotheses per line (tab-separated with their scores; blank line after each)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--length-penalty", flags->length_penalty, "GNMT length penalty alpha");
-  cmd->add_option("--max-length-a", flags->max_length_a, "Output limit a*|src|+b: a");
-  cmd->add_option("--max-length-b", flags->max_length_b, "Output limit a*|src|+b: b");
-  cmd->add_option("--batch-tokens", flags->batch_tokens, "Source tokens (x beam) per decoding batch");
-  cmd->add_option("--chunk-lines", flags->chunk_lines, "Lines read ahead and sorted by length at a time");
-  cmd->add_option("--threads", flags->threads, "CPU threads (0 = all cores)");
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--length-penalty", flags->length_penalty, "GNMT length penalty alpha")->check(CLI::Range(-10.0, 10.0));
+  cmd->add_option("--max-length-a", flags->max_length_a, "Output limit a*|src|+b: a")->check(CLI::Range(0.0, 1000.0));
+  cmd->add_option("--max-length-b", flags->max_length_b, "Output limit a*|src|+b: b")->check(CLI::Range(0, 1000000));
+  cmd->add_option("--max-source-tokens", flags->max_source_tokens,
+                  "Longer source lines are truncated to this many subword tokens, with a warning naming the line "
+                  "(0 = the model's limit, see README)")
+      ->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("--batch-tokens", flags->batch_tokens, "Source tokens (x beam) per decoding batch")
+      ->check(CLI::Range(1, 1 << 30));
+  cmd->add_option("--chunk-lines", flags->chunk_lines, "Lines read ahead and sorted by length at a time")
+      ->check(CLI::Range(1, 10000000));
+  cmd->add_option("--threads", flags->threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 4096));
   cmd->add_option("--device", flags->device, "cpu or cuda");
   cmd->add_flag("--attention-json", flags->attention_json,
                 "Print one JSON object per line with tokens and the attention of the best hypothesis");
   cmd->callback([flags] {
-    if (flags->nbest > flags->beam) throw s2s::Error("--nbest " + std::to_string(flags->nbest) + " exceeds --beam " + std::to_string(flags->beam));
+    if (flags->nbest > flags->beam) throw s2s::UsageError("--nbest " + std::to_string(flags->nbest) + " exceeds --beam " + std::to_string(flags->beam));
+    if (flags->max_length_a == 0 && flags->max_length_b == 0) {
+      throw s2s::UsageError("--max-length-a and --max-length-b are both 0: every translation would be empty");
+    }
+    // The input is checked before the (slow) model load.
+    std::unique_ptr<s2s::LineReader> file;
+    if (!flags->input.empty()) file = std::make_unique<s2s::LineReader>(flags->input);
     s2s::configure_threads(flags->threads);
     // The model is either a training directory or an exported TorchScript file.
     const bool exported = s2s::is_exported_model(flags->model);
@@ -77,6 +91,8 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
     options.search.max_length_b = flags->max_length_b;
     options.search.keep_attention = flags->attention_json;
     options.batch_tokens = flags->batch_tokens;
+    options.max_source_tokens = flags->max_source_tokens;
+    options.input_name = flags->input.empty() ? "stdin" : flags->input;
     std::unique_ptr<s2s::ExportedTranslator> exported_translator;
     std::unique_ptr<s2s::Translator> native_translator;
     if (exported) {
@@ -84,28 +100,38 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
     } else {
       native_translator = std::make_unique<s2s::Translator>(bundle, options);
     }
+    int64_t first_line = 1;  // of the current chunk, for warnings naming the line
     auto translate = [&](const std::vector<std::string>& lines) {
-      return exported_translator ? exported_translator->translate(lines) : native_translator->translate(lines);
+      return exported_translator ? exported_translator->translate(lines, first_line)
+                                 : native_translator->translate(lines, first_line);
     };
 
-    std::ifstream file;
-    if (!flags->input.empty()) {
-      file.open(flags->input, std::ios::binary);
-      if (!file) throw s2s::Error("cannot open input " + flags->input);
-    }
-    std::istream& in = flags->input.empty() ? std::cin : file;
-    const std::string name = flags->input.empty() ? "stdin" : flags->input;
+    const std::string name = options.input_name;
     std::vector<std::string> chunk;
     std::string line;
     int64_t line_number = 0;
-    while (std::getline(in, line)) {
+    auto next_line = [&] {
+      if (file) {
+        if (!file->next(line)) return false;
+        line_number = static_cast<int64_t>(file->line_number());
+        return true;
+      }
+      if (!std::getline(std::cin, line)) return false;
       ++line_number;
+      if (line_number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // byte-order mark
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!s2s::is_valid_utf8(line)) throw s2s::Error(name + " line " + std::to_string(line_number) + " is not valid UTF-8");
+      if (line.find('\0') != std::string::npos) {
+        throw s2s::Error(name + ":" + std::to_string(line_number) + ": the line contains a NUL byte");
+      }
+      if (!s2s::is_valid_utf8(line)) throw s2s::Error(name + ":" + std::to_string(line_number) + ": invalid UTF-8");
+      return true;
+    };
+    while (next_line()) {
       chunk.push_back(line);
       if (static_cast<int64_t>(chunk.size()) >= flags->chunk_lines) {
         print_results(translate(chunk), *flags);
         chunk.clear();
+        first_line = line_number + 1;
       }
     }
     if (!chunk.empty()) print_results(translate(chunk), *flags);

@@ -1,6 +1,17 @@
 // The `s2s` program: parses flags and hands each subcommand to lib/.
 // Subcommands live in app/cmd_*.cpp and register themselves.
+//
+// Every failure ends here as one sentence on stderr: exit 1 for bad data
+// (s2s::Error), 2 for bad usage (s2s::UsageError and the flag parser's own
+// errors). An exception from inside LibTorch or the JSON library, which only
+// a missing check of ours lets through, is cut to its first line; `--debug`
+// (or S2S_DEBUG=1) prints it whole, with LibTorch's stack trace.
+#include <c10/util/Exception.h>
+
+#include <csignal>
+#include <cstdlib>
 #include <iostream>
+#include <new>
 
 #include "command_registry.h"
 #include "util/error.h"
@@ -13,22 +24,53 @@ std::vector<CommandSetup>& command_setups() {
 }
 }  // namespace s2s::app
 
+namespace {
+
+std::string first_line(const std::string& text) {
+  auto end = text.find('\n');
+  std::string line = text.substr(0, end);
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+  return line;
+}
+
+int fail(const std::string& message, int code) {
+  std::cerr << "s2s: error: " << message << "\n";
+  return code;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   s2s::ensure_passive_openmp_wait(argv);
+  // A write past RLIMIT_FSIZE must fail as an error we report (the file named,
+  // the previous version kept), not kill the process with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App root{"s2s: RNN seq2seq and Transformer translation, trained and measured side by side"};
   root.require_subcommand(1);
+  root.fallthrough();
   root.set_version_flag("--version", std::string("s2s ") + S2S_VERSION);
+  bool debug = std::getenv("S2S_DEBUG") != nullptr && std::string(std::getenv("S2S_DEBUG")) == "1";
+  root.add_flag("--debug", debug, "On an internal error, print its full text (LibTorch's stack trace included)");
   for (auto& setup : s2s::app::command_setups()) setup(root);
   try {
     root.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return root.exit(e);
+    if (e.get_exit_code() == 0) return root.exit(e);  // --help, --version
+    const std::string command = argc > 1 && argv[1][0] != '-' ? std::string(" ") + argv[1] : std::string();
+    return fail(first_line(e.what()) + " (see s2s" + command + " --help)", 2);
+  } catch (const s2s::UsageError& e) {
+    return fail(e.what(), 2);
   } catch (const s2s::Error& e) {
-    std::cerr << "s2s: error: " << e.what() << "\n";
-    return 1;
+    return fail(e.what(), 1);
+  } catch (const c10::Error& e) {
+    if (debug) return fail(e.what(), 1);
+    return fail("LibTorch refused an operation: " + first_line(e.what_without_backtrace()) +
+                    " (an input check is missing; run with --debug for the stack trace)",
+                1);
+  } catch (const std::bad_alloc&) {
+    return fail("out of memory (the model, batch or input is too large for this machine)", 1);
   } catch (const std::exception& e) {
-    std::cerr << "s2s: error: " << e.what() << "\n";
-    return 1;
+    return fail(debug ? std::string(e.what()) : first_line(e.what()), 1);
   }
   return 0;
 }

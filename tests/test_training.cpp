@@ -142,11 +142,17 @@ TEST_CASE("SIGTERM during training saves a checkpoint that --resume continues", 
   ScratchDir dir;
   const std::string corpus = make_synthetic_corpus(dir, "copy", 300, 2, 6);
   const auto config = write_config(dir, "long", kRnnAttention, corpus, 100000);
-  auto result = run_s2s("train --config " + config + " --out " + dir.file("run") + " & pid=$!; sleep 4; kill -TERM $pid; wait $pid");
+  // SIGTERM once training runs (metrics.jsonl has a line): a loaded machine can take seconds to start.
+  const std::string wait_for_training =
+      " & pid=$!; for i in $(seq 300); do [ -s " + dir.file("run/metrics.jsonl") + " ] && break; sleep 0.1; done; ";
+  auto result = run_s2s("train --config " + config + " --out " + dir.file("run") + wait_for_training +
+                        "kill -TERM $pid; wait $pid");
   CHECK(result.exit_code == 0);
   CHECK_THAT(result.output, Catch::Contains("checkpoint saved"));
-  auto resumed = run_s2s("train --resume --set train.max_steps=" + std::to_string(100000) +
-                         " --out " + dir.file("run") + " & pid=$!; sleep 3; kill -TERM $pid; wait $pid");
+  const std::string metrics = dir.file("run/metrics.jsonl");
+  auto resumed = run_s2s("train --resume --set train.max_steps=" + std::to_string(100000) + " --out " + dir.file("run") +
+                         " & pid=$!; n=$(wc -l < " + metrics + "); for i in $(seq 300); do [ $(wc -l < " + metrics +
+                         ") -gt $n ] && break; sleep 0.1; done; kill -TERM $pid; wait $pid");
   CHECK_THAT(resumed.output, Catch::Contains("resumed from step"));
 }
 
@@ -191,5 +197,5 @@ TEST_CASE("translate keeps empty lines empty and the output in input order", "[t
   CHECK(lines[3].empty());
   auto invalid = run_s2s("translate --model " + dir.file("run") + " --input " + dir.write("bad.txt", "ok\n\xff\n"));
   CHECK(invalid.exit_code == 1);
-  CHECK_THAT(invalid.output, Catch::Contains("line 2"));
+  CHECK_THAT(invalid.output, Catch::Contains("bad.txt:2"));
 }

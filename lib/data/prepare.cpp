@@ -213,26 +213,26 @@ std::vector<std::size_t> pick_indices(std::vector<std::size_t> candidates, std::
 }
 
 void validate_prepare_options(const PrepareOptions& o) {
-  if (o.out_dir.empty()) throw Error("no output directory: give --out DIR");
+  if (o.out_dir.empty()) throw UsageError("no output directory: give --out DIR");
   if (o.bible) {
     if (o.train.given() || o.dev.given() || o.test.given() || o.dev.carve || o.test.carve) {
-      throw Error("--bible brings its own train/dev/test splits; do not combine it with --train-*, --dev-* or --test-*");
+      throw UsageError("--bible brings its own train/dev/test splits; do not combine it with --train-*, --dev-* or --test-*");
     }
   } else {
     auto check_split = [](const SplitInput& in, const std::string& name, bool may_carve) {
       const bool pair = !in.source_path.empty() || !in.target_path.empty();
       if (pair && (in.source_path.empty() || in.target_path.empty())) {
-        throw Error("--" + name + "-src and --" + name + "-trg must be given together");
+        throw UsageError("--" + name + "-src and --" + name + "-trg must be given together");
       }
       if (pair && !in.tsv_path.empty()) {
-        throw Error("give either --" + name + "-src/--" + name + "-trg or --" + name + "-tsv, not both");
+        throw UsageError("give either --" + name + "-src/--" + name + "-trg or --" + name + "-tsv, not both");
       }
       if (may_carve && in.given() && in.carve > 0) {
-        throw Error("give either --" + name + "-src/--" + name + "-trg (or --" + name + "-tsv) or --" + name +
+        throw UsageError("give either --" + name + "-src/--" + name + "-trg (or --" + name + "-tsv) or --" + name +
                     "-size, not both");
       }
       if (!in.given() && (!may_carve || in.carve == 0)) {
-        throw Error(may_carve ? "no " + name + " set: give --" + name + "-src and --" + name + "-trg, --" + name +
+        throw UsageError(may_carve ? "no " + name + " set: give --" + name + "-src and --" + name + "-trg, --" + name +
                                     "-tsv, or --" + name + "-size N to carve it from the training data"
                               : "no training data: give --train-src and --train-trg, --train-tsv, or --bible");
       }
@@ -241,18 +241,18 @@ void validate_prepare_options(const PrepareOptions& o) {
     check_split(o.dev, "dev", true);
     check_split(o.test, "test", true);
   }
-  if (o.vocab_size < 8) throw Error("--vocab-size must be at least 8 (got " + std::to_string(o.vocab_size) + ")");
+  if (o.vocab_size < 8) throw UsageError("--vocab-size must be at least 8 (got " + std::to_string(o.vocab_size) + ")");
   if (o.model_type != "unigram" && o.model_type != "bpe") {
-    throw Error("--model-type must be unigram or bpe (got '" + o.model_type + "')");
+    throw UsageError("--model-type must be unigram or bpe (got '" + o.model_type + "')");
   }
   if (!(o.character_coverage > 0.0 && o.character_coverage <= 1.0)) {
-    throw Error("--character-coverage must be in (0, 1]");
+    throw UsageError("--character-coverage must be in (0, 1]");
   }
   if (o.filter.max_ratio > 0 && o.filter.max_ratio < 1.0) {
-    throw Error("--max-ratio must be at least 1 (or 0 for no limit)");
+    throw UsageError("--max-ratio must be at least 1 (or 0 for no limit)");
   }
   if (o.source_column < 0 || o.target_column < 0 || o.source_column == o.target_column) {
-    throw Error("--src-col and --trg-col must be two different columns, 0 or more");
+    throw UsageError("--src-col and --trg-col must be two different columns, 0 or more");
   }
   if (o.threads < 1) throw Error("--threads must be at least 1");
 }

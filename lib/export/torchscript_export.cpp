@@ -330,10 +330,11 @@ ExportedTranslator::ExportedTranslator(const std::string& path, const torch::Dev
   if (!options_.search.use_cache) throw Error("an exported model always decodes with its cache (" + path + ")");
 }
 
-std::vector<Translation> ExportedTranslator::translate(const std::vector<std::string>& lines) {
+std::vector<Translation> ExportedTranslator::translate(const std::vector<std::string>& lines, int64_t first_line) {
   const auto& tokenizers = model_.tokenizers();
-  // The same batches as s2s::Translator (see DecodingPlan).
-  DecodingPlan plan = plan_decoding(*tokenizers.source, lines, options_);
+  // The same batches and the same over-long-line rule as s2s::Translator (see DecodingPlan).
+  DecodingPlan plan = plan_decoding(*tokenizers.source, lines, options_, model_.config().value("model", nlohmann::json()),
+                                    first_line);
   for (const auto& batch : plan.batches) {
     std::vector<std::vector<int64_t>> sources;
     for (int64_t i : batch) {

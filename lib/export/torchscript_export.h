@@ -83,7 +83,8 @@ class ExportedModel {
 class ExportedTranslator {
  public:
   ExportedTranslator(const std::string& path, const torch::Device& device, TranslationOptions options);
-  std::vector<Translation> translate(const std::vector<std::string>& lines);
+  // `first_line`: the line number of lines[0] in options.input_name (for warnings).
+  std::vector<Translation> translate(const std::vector<std::string>& lines, int64_t first_line = 1);
   ExportedModel& model() { return model_; }
 
  private:

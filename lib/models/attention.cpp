@@ -10,9 +10,9 @@ AttentionKind parse_attention_kind(const std::string& attention, const std::stri
   if (attention == "luong") {
     if (luong_score == "dot") return AttentionKind::luong_dot;
     if (luong_score == "general") return AttentionKind::luong_general;
-    throw Error("model.luong_score must be \"dot\" or \"general\", not \"" + luong_score + "\"");
+    throw UsageError("config key model.luong_score must be \"dot\" or \"general\", not \"" + luong_score + "\"");
   }
-  throw Error("model.attention must be \"none\", \"bahdanau\" or \"luong\", not \"" + attention + "\"");
+  throw UsageError("config key model.attention must be \"none\", \"bahdanau\" or \"luong\", not \"" + attention + "\"");
 }
 
 RnnAttentionImpl::RnnAttentionImpl(AttentionKind kind, int64_t query_dim, int64_t memory_dim, int64_t attention_dim)
@@ -28,7 +28,7 @@ RnnAttentionImpl::RnnAttentionImpl(AttentionKind kind, int64_t query_dim, int64_
       break;
     case AttentionKind::luong_dot:
       if (memory_dim != query_dim) {
-        throw Error("model.luong_score \"dot\" needs encoder states (" + std::to_string(memory_dim) +
+        throw UsageError("config key model.luong_score \"dot\" needs encoder states (" + std::to_string(memory_dim) +
                     ") as wide as the decoder state (" + std::to_string(query_dim) + "); use \"general\"");
       }
       break;

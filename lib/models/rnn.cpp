@@ -29,15 +29,22 @@ RnnOptions RnnOptions::from_json(const nlohmann::json& j) {
   o.dropout = j.at("dropout").get<double>();
   o.init = j.at("init").get<std::string>();
   o.init_range = j.at("init_range").get<double>();
-  if (o.init != "xavier" && o.init != "uniform") throw Error("model.init must be \"xavier\" or \"uniform\", not \"" + o.init + "\"");
-  if (o.init_range <= 0) throw Error("model.init_range must be positive");
-  if (o.cell != "lstm" && o.cell != "gru") throw Error("model.cell must be \"lstm\" or \"gru\", not \"" + o.cell + "\"");
-  for (auto [name, value] : {std::pair<const char*, int64_t>{"embed_dim", o.embed_dim}, {"hidden_dim", o.hidden_dim},
-                             {"encoder_layers", o.encoder_layers}, {"decoder_layers", o.decoder_layers},
-                             {"attention_dim", o.attention_dim}}) {
-    if (value < 1) throw Error(std::string("model.") + name + " must be at least 1");
+  if (o.init != "xavier" && o.init != "uniform") throw UsageError("config key model.init must be \"xavier\" or \"uniform\", not \"" + o.init + "\"");
+  if (!(o.init_range > 0 && o.init_range <= 10)) throw UsageError("config key model.init_range must be in (0, 10], not " + std::to_string(o.init_range));
+  if (o.cell != "lstm" && o.cell != "gru") throw UsageError("config key model.cell must be \"lstm\" or \"gru\", not \"" + o.cell + "\"");
+  if (parse_attention_kind(o.attention, o.luong_score) == AttentionKind::luong_dot && o.bidirectional) {
+    throw UsageError("config key model.luong_score \"dot\" needs model.bidirectional false (the encoder states must be "
+                     "as wide as the decoder state); use \"general\"");
   }
-  if (o.dropout < 0 || o.dropout >= 1) throw Error("model.dropout must be in [0, 1)");
+  for (auto [name, value, high] : {std::tuple<const char*, int64_t, int64_t>{"embed_dim", o.embed_dim, 65536},
+                                   {"hidden_dim", o.hidden_dim, 65536}, {"encoder_layers", o.encoder_layers, 64},
+                                   {"decoder_layers", o.decoder_layers, 64}, {"attention_dim", o.attention_dim, 65536}}) {
+    if (value < 1 || value > high) {
+      throw UsageError(std::string("config key model.") + name + " must be between 1 and " + std::to_string(high) +
+                       ", not " + std::to_string(value));
+    }
+  }
+  if (!(o.dropout >= 0 && o.dropout < 1)) throw UsageError("config key model.dropout must be in [0, 1), not " + std::to_string(o.dropout));
   return o;
 }
 

@@ -31,7 +31,17 @@ int64_t Seq2SeqModel::parameter_count() const {
 nlohmann::json default_model_config(const std::string& architecture) {
   if (architecture == "rnn") return RnnOptions{}.to_json();
   if (architecture == "transformer") return TransformerOptions{}.to_json();
-  throw Error("model.architecture must be \"rnn\" or \"transformer\", not \"" + architecture + "\"");
+  throw UsageError("config key model.architecture must be \"rnn\" or \"transformer\", not \"" + architecture + "\"");
+}
+
+void validate_model_config(const nlohmann::json& model_config) {
+  const std::string architecture = model_config.value("architecture", std::string("transformer"));
+  nlohmann::json resolved = merge_checked(default_model_config(architecture), model_config, "model");
+  if (architecture == "rnn") {
+    RnnOptions::from_json(resolved);
+  } else {
+    TransformerOptions::from_json(resolved);
+  }
 }
 
 ModelPtr build_model(const nlohmann::json& model_config, int64_t src_vocab, int64_t trg_vocab) {

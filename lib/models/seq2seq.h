@@ -71,4 +71,8 @@ ModelPtr build_model(const nlohmann::json& model_config, int64_t src_vocab, int6
 // can be validated key by key and printed resolved.
 nlohmann::json default_model_config(const std::string& architecture);
 
+// Checks every key of a "model" section (types and ranges) without building
+// the model; throws s2s::UsageError naming the key.
+void validate_model_config(const nlohmann::json& model_config);
+
 }  // namespace s2s

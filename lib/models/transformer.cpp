@@ -37,14 +37,29 @@ TransformerOptions TransformerOptions::from_json(const nlohmann::json& j) {
   o.max_positions = j.at("max_positions").get<int64_t>();
   o.positions = j.value("positions", std::string("sinusoidal"));  // absent in configs older than the option
   if (o.positions != "sinusoidal" && o.positions != "learned") {
-    throw Error("model.positions must be \"sinusoidal\" or \"learned\", not \"" + o.positions + "\"");
+    throw UsageError("config key model.positions must be \"sinusoidal\" or \"learned\", not \"" + o.positions + "\"");
   }
-  if (o.heads < 1 || o.d_model % o.heads != 0) throw Error("model.d_model must be a multiple of model.heads");
-  if (o.norm != "pre" && o.norm != "post") throw Error("model.norm must be \"pre\" or \"post\", not \"" + o.norm + "\"");
+  for (auto [name, value, high] : {std::tuple<const char*, int64_t, int64_t>{"d_model", o.d_model, 65536},
+                                   {"heads", o.heads, 1024}, {"ff_dim", o.ff_dim, 262144},
+                                   {"encoder_layers", o.encoder_layers, 64}, {"decoder_layers", o.decoder_layers, 64},
+                                   {"max_positions", o.max_positions, 1 << 20}}) {
+    if (value < 1 || value > high) {
+      throw UsageError(std::string("config key model.") + name + " must be between 1 and " + std::to_string(high) +
+                       ", not " + std::to_string(value));
+    }
+  }
+  if (o.d_model % o.heads != 0) throw UsageError("config key model.d_model must be a multiple of model.heads");
+  if (o.max_positions < 2) throw UsageError("config key model.max_positions must be at least 2 (BOS and EOS need positions)");
+  for (auto [name, value] : {std::pair<const char*, double>{"dropout", o.dropout},
+                             {"attention_dropout", o.attention_dropout}, {"activation_dropout", o.activation_dropout}}) {
+    if (!(value >= 0 && value < 1)) {
+      throw UsageError(std::string("config key model.") + name + " must be in [0, 1), not " + std::to_string(value));
+    }
+  }
+  if (o.norm != "pre" && o.norm != "post") throw UsageError("config key model.norm must be \"pre\" or \"post\", not \"" + o.norm + "\"");
   if (o.tie_embeddings != "none" && o.tie_embeddings != "decoder" && o.tie_embeddings != "all") {
-    throw Error("model.tie_embeddings must be \"none\", \"decoder\" or \"all\", not \"" + o.tie_embeddings + "\"");
+    throw UsageError("config key model.tie_embeddings must be \"none\", \"decoder\" or \"all\", not \"" + o.tie_embeddings + "\"");
   }
-  if (o.encoder_layers < 1 || o.decoder_layers < 1 || o.ff_dim < 1) throw Error("model layer counts and ff_dim must be at least 1");
   return o;
 }
 

@@ -2,11 +2,13 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "data/dataset.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/fault_injection.h"
 
 namespace s2s {
 namespace {
@@ -32,6 +34,26 @@ std::string read_payload(const std::string& path) {
   return payload;
 }
 
+std::string shape_text(const std::vector<int64_t>& sizes) {
+  std::string text = "[";
+  for (size_t i = 0; i < sizes.size(); ++i) text += (i ? ", " : "") + std::to_string(sizes[i]);
+  return text + "]";
+}
+
+void check_shapes(const std::string& path, const CheckpointContents& contents,
+                  const std::vector<std::pair<std::string, std::vector<int64_t>>>& expected) {
+  std::map<std::string, std::vector<int64_t>> loaded;
+  for (const auto& item : contents.model->named_parameters()) loaded[item.key()] = item.value().sizes().vec();
+  for (const auto& item : contents.model->named_buffers()) loaded[item.key()] = item.value().sizes().vec();
+  for (const auto& [name, sizes] : expected) {
+    if (loaded[name] != sizes) {
+      throw Error("checkpoint " + path + " does not match the model of " + contents.config_origin + ": " + name +
+                  " is " + shape_text(loaded[name]) + " in the checkpoint but " + shape_text(sizes) +
+                  " in the model (were model.* keys changed?)");
+    }
+  }
+}
+
 }  // namespace
 
 void save_checkpoint(const std::string& path, const CheckpointContents& contents) {
@@ -53,7 +75,11 @@ void save_checkpoint(const std::string& path, const CheckpointContents& contents
     out.write(kMagic, 8);
     out.write(reinterpret_cast<const char*>(&checksum), 8);
     out.write(reinterpret_cast<const char*>(&size), 8);
-    out.write(payload.data(), static_cast<std::streamsize>(payload.size()));
+    const auto half = static_cast<std::streamsize>(payload.size() / 2);
+    out.write(payload.data(), half);
+    out.flush();
+    fault_point("checkpoint_write");
+    out.write(payload.data() + half, static_cast<std::streamsize>(payload.size()) - half);
   });
 }
 
@@ -73,7 +99,13 @@ void load_checkpoint(const std::string& path, CheckpointContents& contents) {
   try {
     torch::serialize::InputArchive model_archive;
     archive.read("model", model_archive);
+    // Module::load adopts a stored tensor of another shape silently (Tensor::set_),
+    // so the shapes are compared here, before anything runs on them.
+    std::vector<std::pair<std::string, std::vector<int64_t>>> expected;
+    for (const auto& item : contents.model->named_parameters()) expected.emplace_back(item.key(), item.value().sizes().vec());
+    for (const auto& item : contents.model->named_buffers()) expected.emplace_back(item.key(), item.value().sizes().vec());
     contents.model->load(model_archive);
+    check_shapes(path, contents, expected);
     if (contents.optimizer != nullptr) {
       torch::serialize::InputArchive optimizer_archive;
       if (archive.try_read("optimizer", optimizer_archive)) contents.optimizer->load(optimizer_archive);
@@ -88,7 +120,8 @@ void load_checkpoint(const std::string& path, CheckpointContents& contents) {
   } catch (const std::exception& e) {
     std::string what = e.what();
     auto newline = what.find('\n');
-    throw Error("checkpoint " + path + " does not match this model (different config?): " + what.substr(0, newline));
+    throw Error("checkpoint " + path + " does not match the model of " + contents.config_origin + ": " +
+                what.substr(0, newline));
   }
 }
 
@@ -96,9 +129,14 @@ nlohmann::json read_checkpoint_state(const std::string& path) {
   const std::string payload = read_payload(path);
   torch::serialize::InputArchive archive;
   load_archive(path, payload, archive);
-  c10::IValue state;
-  archive.read("trainer_state", state);
-  return nlohmann::json::parse(state.toStringRef());
+  try {
+    c10::IValue state;
+    archive.read("trainer_state", state);
+    return nlohmann::json::parse(state.toStringRef());
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    throw Error("checkpoint " + path + " has no readable trainer state: " + what.substr(0, what.find('\n')));
+  }
 }
 
 }  // namespace s2s

@@ -18,12 +18,15 @@ struct CheckpointContents {
   torch::optim::Optimizer* optimizer = nullptr;  // optional
   nlohmann::json trainer_state;              // step, epoch, position, schedule, metrics
   torch::Tensor rng_state;                   // the CPU generator's state
+  std::string config_origin = "its config";  // where the model's shape came from, named in mismatch errors
 };
 
 void save_checkpoint(const std::string& path, const CheckpointContents& contents);
 
 // Loads into contents.model (and .optimizer when set). Throws s2s::Error naming
-// the file when it is missing, truncated, corrupted, or made for another model.
+// the file when it is missing, truncated, corrupted, or made for another model
+// (a parameter missing or of another shape than the model built from
+// contents.config_origin).
 void load_checkpoint(const std::string& path, CheckpointContents& contents);
 
 // Reads only the trainer state (cheap inspection, e.g. for `compare` resume).

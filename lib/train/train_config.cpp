@@ -1,10 +1,17 @@
 #include "train/train_config.h"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
 #include "models/seq2seq.h"
 #include "util/config.h"
 #include "util/error.h"
 
 namespace s2s {
+
+constexpr int64_t kLarge = std::numeric_limits<int32_t>::max();
 
 nlohmann::json default_train_config() {
   return {
@@ -54,33 +61,150 @@ nlohmann::json default_train_config() {
   };
 }
 
+namespace {
+
+// Range checks of every data, train and eval key, each naming its key. The
+// model section is checked by its architecture's options (validate_model_config).
+class ConfigChecker {
+ public:
+  explicit ConfigChecker(const nlohmann::json& resolved) : config_(resolved) {}
+
+  // An integer key in [low, high].
+  void integer(const std::string& section, const std::string& key, int64_t low, int64_t high,
+               const std::string& meaning = "") {
+    const auto& value = config_.at(section).at(key);
+    const std::string name = section + "." + key;
+    if (!value.is_number_integer()) throw UsageError("config key " + name + " must be an integer, not " + value.dump());
+    // nlohmann keeps every non-negative integer as unsigned.
+    const bool in_range = value.is_number_unsigned()
+                              ? value.get<uint64_t>() <= static_cast<uint64_t>(high) &&
+                                    (low <= 0 || value.get<uint64_t>() >= static_cast<uint64_t>(low))
+                              : value.get<int64_t>() >= low && value.get<int64_t>() <= high;
+    if (!in_range) {
+      throw UsageError("config key " + name + " must be " + range_text(low, high) + meaning + ", not " + value.dump());
+    }
+  }
+
+  // A real key in [low, high] (or [low, high) when `open_high`; (low, ...] when `open_low`).
+  void real(const std::string& section, const std::string& key, double low, double high, bool open_low,
+            bool open_high, const std::string& meaning = "") {
+    const auto& value = config_.at(section).at(key);
+    const std::string name = section + "." + key;
+    if (!value.is_number()) throw UsageError("config key " + name + " must be a number, not " + value.dump());
+    const double v = value.get<double>();
+    const bool ok = std::isfinite(v) && (open_low ? v > low : v >= low) && (open_high ? v < high : v <= high);
+    if (!ok) {
+      std::string range = std::string(open_low ? "(" : "[") + number_text(low) + ", " +
+                          (std::isinf(high) ? "inf)" : number_text(high) + (open_high ? ")" : "]"));
+      throw UsageError("config key " + name + " must be in " + range + meaning + ", not " + value.dump());
+    }
+  }
+
+  void choice(const std::string& section, const std::string& key, const std::vector<std::string>& allowed) {
+    const std::string value = config_.at(section).at(key).get<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
+    std::string list;
+    for (size_t i = 0; i < allowed.size(); ++i) list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
+    throw UsageError("config key " + section + "." + key + " must be " + list + ", not \"" + value + "\"");
+  }
+
+ private:
+  static std::string number_text(double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+  }
+  static std::string range_text(int64_t low, int64_t high) {
+    if (high >= kLarge) return "at least " + std::to_string(low);
+    return "between " + std::to_string(low) + " and " + std::to_string(high);
+  }
+  const nlohmann::json& config_;
+};
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+void check_ranges(const nlohmann::json& resolved) {
+  ConfigChecker check(resolved);
+  check.integer("data", "max_length", 1, kLarge, " (subword tokens)");
+  check.integer("data", "max_tokens", 1, kLarge);
+  check.integer("data", "max_sentences", 0, kLarge, " (0 = no limit)");
+
+  check.choice("train", "optimizer", {"adam", "adamw"});
+  check.real("train", "learning_rate", 0, kInf, true, false);
+  check.real("train", "beta1", 0, 1, false, true);
+  check.real("train", "beta2", 0, 1, false, true);
+  check.real("train", "weight_decay", 0, kInf, false, false);
+  check.choice("train", "schedule", {"constant", "inverse_sqrt", "plateau"});
+  check.integer("train", "warmup_steps", 0, kLarge);
+  check.real("train", "plateau_factor", 0, 1, true, false);
+  check.integer("train", "plateau_patience", 0, kLarge);
+  check.real("train", "min_learning_rate", 0, kInf, false, false);
+  check.real("train", "clip_norm", 0, kInf, false, false, " (0 = no clipping)");
+  check.integer("train", "accumulate", 1, kLarge);
+  check.real("train", "label_smoothing", 0, 1, false, true);
+  check.integer("train", "max_steps", 0, kLarge, " (0 = no limit)");
+  check.real("train", "max_minutes", 0, kInf, false, false, " (0 = no limit)");
+  check.integer("train", "max_epochs", 0, kLarge, " (0 = no limit)");
+  check.integer("train", "seed", 0, std::numeric_limits<int64_t>::max());
+  check.integer("train", "threads", 0, 4096, " (0 = all cores)");
+  check.choice("train", "device", {"cpu", "cuda"});
+  check.integer("train", "log_every", 0, kLarge);
+  check.choice("train", "nonfinite_loss", {"stop", "skip"});
+  const auto& train = resolved["train"];
+  if (train["max_steps"].get<int64_t>() == 0 && train["max_minutes"].get<double>() == 0 &&
+      train["max_epochs"].get<int64_t>() == 0) {
+    throw UsageError("no training budget: set train.max_steps, train.max_minutes or train.max_epochs");
+  }
+
+  check.integer("eval", "every_steps", 0, kLarge, " (0 = only at the end)");
+  check.integer("eval", "max_sentences", 0, kLarge, " (0 = all)");
+  check.integer("eval", "beam", 1, 1000);
+  check.choice("eval", "metric", {"bleu", "loss"});
+  check.integer("eval", "patience", 0, kLarge, " (0 = never stop early)");
+  check.real("eval", "max_length_a", 0, 1000, false, false);
+  check.integer("eval", "max_length_b", 0, kLarge);
+  if (resolved["eval"]["max_length_a"].get<double>() == 0 && resolved["eval"]["max_length_b"].get<int64_t>() == 0) {
+    throw UsageError("config keys eval.max_length_a and eval.max_length_b are both 0: every output would be empty");
+  }
+}
+
+std::string architecture_of(const nlohmann::json& config, const std::vector<std::string>& overrides) {
+  nlohmann::json architecture = "transformer";
+  if (config.is_object() && config.contains("model") && config["model"].is_object() &&
+      config["model"].contains("architecture")) {
+    architecture = config["model"]["architecture"];
+  }
+  const std::string prefix = "model.architecture=";
+  for (const auto& o : overrides) {
+    if (o.rfind(prefix, 0) != 0) continue;
+    const std::string text = o.substr(prefix.size());
+    architecture = nlohmann::json::parse(text, nullptr, false);
+    if (architecture.is_discarded()) architecture = text;
+  }
+  if (!architecture.is_string()) {
+    throw UsageError("config key model.architecture must be \"rnn\" or \"transformer\", not " + architecture.dump());
+  }
+  return architecture.get<std::string>();
+}
+
+}  // namespace
+
 nlohmann::json resolve_config_json(const nlohmann::json& config, const std::vector<std::string>& overrides) {
   nlohmann::json defaults = default_train_config();
   // The model defaults depend on the architecture, which may itself be overridden.
-  std::string architecture = "transformer";
-  if (config.contains("model") && config["model"].contains("architecture")) {
-    architecture = config["model"]["architecture"].get<std::string>();
-  }
-  for (const auto& o : overrides) {
-    if (o.rfind("model.architecture=", 0) == 0) architecture = o.substr(std::string("model.architecture=").size());
-  }
+  const std::string architecture = architecture_of(config, overrides);
   defaults["model"] = default_model_config(architecture);
   nlohmann::json resolved = merge_checked(defaults, config, "");
   resolved["model"]["architecture"] = architecture;
   for (const auto& o : overrides) apply_override(resolved, o);
-
-  const auto& train = resolved["train"];
-  const std::string schedule = train["schedule"];
-  if (schedule != "constant" && schedule != "inverse_sqrt" && schedule != "plateau") {
-    throw Error("train.schedule must be constant, inverse_sqrt or plateau, not \"" + schedule + "\"");
+  check_ranges(resolved);
+  validate_model_config(resolved["model"]);
+  const auto& model = resolved["model"];
+  if (model.contains("max_positions") && resolved["data"]["max_length"].get<int64_t>() >= model["max_positions"].get<int64_t>()) {
+    throw UsageError("config key data.max_length (" + resolved["data"]["max_length"].dump() +
+                     ") must be below model.max_positions (" + model["max_positions"].dump() +
+                     "): a training sentence and its BOS or EOS must fit the position table");
   }
-  const std::string optimizer = train["optimizer"];
-  if (optimizer != "adam" && optimizer != "adamw") throw Error("train.optimizer must be adam or adamw, not \"" + optimizer + "\"");
-  if (train["accumulate"].get<int>() < 1) throw Error("train.accumulate must be at least 1");
-  const std::string metric = resolved["eval"]["metric"];
-  if (metric != "bleu" && metric != "loss") throw Error("eval.metric must be bleu or loss, not \"" + metric + "\"");
-  const std::string nonfinite = train["nonfinite_loss"];
-  if (nonfinite != "stop" && nonfinite != "skip") throw Error("train.nonfinite_loss must be stop or skip");
   return resolved;
 }
 
@@ -88,6 +212,8 @@ nlohmann::json resolve_config(const std::string& path, const std::vector<std::st
   nlohmann::json config = path.empty() ? nlohmann::json::object() : read_json_file(path);
   try {
     return resolve_config_json(config, overrides);
+  } catch (const UsageError& e) {
+    throw UsageError((path.empty() ? std::string() : path + ": ") + e.what());
   } catch (const Error& e) {
     throw Error((path.empty() ? std::string() : path + ": ") + e.what());
   }

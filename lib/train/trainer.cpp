@@ -1,7 +1,9 @@
 #include "train/trainer.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -24,6 +26,7 @@
 #include "util/atomic_file.h"
 #include "util/config.h"
 #include "util/error.h"
+#include "util/fault_injection.h"
 
 namespace s2s {
 
@@ -71,11 +74,13 @@ struct Progress {
   int64_t target_tokens = 0;
   double best_metric = -std::numeric_limits<double>::infinity();
   int64_t bad_evaluations = 0;
+  int64_t best_step = -1;       // the step checkpoint_best.pt holds (-1: none yet)
+  int64_t last_eval_step = -1;  // the step of the latest evaluation
   nlohmann::json to_json() const {
     return {{"step", step}, {"epoch", epoch}, {"batch_in_epoch", batch_in_epoch}, {"train_seconds", train_seconds},
             {"wall_seconds", wall_seconds}, {"target_tokens", target_tokens},
             {"best_metric", std::isfinite(best_metric) ? nlohmann::json(best_metric) : nlohmann::json()},
-            {"bad_evaluations", bad_evaluations}};
+            {"bad_evaluations", bad_evaluations}, {"best_step", best_step}, {"last_eval_step", last_eval_step}};
   }
   void from_json(const nlohmann::json& j) {
     step = j.at("step");
@@ -86,6 +91,8 @@ struct Progress {
     target_tokens = j.at("target_tokens");
     best_metric = j.at("best_metric").is_null() ? -std::numeric_limits<double>::infinity() : j.at("best_metric").get<double>();
     bad_evaluations = j.at("bad_evaluations");
+    best_step = j.value("best_step", int64_t{-1});
+    last_eval_step = j.value("last_eval_step", int64_t{-1});
   }
 };
 
@@ -97,7 +104,13 @@ class Trainer {
  private:
   void load_data();
   void save(const std::string& name);
+  // Loads checkpoint_last.pt into the model, optimizer and progress (nothing on disk changes).
   void resume();
+  // Refuses a resumed config whose model or data differ from the run's config.json.
+  void check_resumed_config() const;
+  // After every check passed: the run directory made or brought in line with the resumed step.
+  void prepare_run_directory();
+  void repair_best_checkpoint();
   // Forward + backward over one optimizer step's batches; returns the summed loss.
   double accumulate_gradients(const std::vector<std::vector<int64_t>>& group);
   // The single place where gradients become a parameter update (and where a
@@ -127,15 +140,14 @@ Trainer::Trainer(const TrainOptions& options) : options_(options), cfg_(options_
   torch::manual_seed(train["seed"].get<uint64_t>());
   if (!options_.quiet) print_startup_banner(device_);
 
-  std::error_code error;
-  std::filesystem::create_directories(options_.run_dir, error);
-  if (error || !exists(options_.run_dir)) throw Error("cannot create run directory " + options_.run_dir);
+  // Everything is checked before the run directory is created or changed.
   metrics_path_ = options_.run_dir + "/metrics.jsonl";
   const std::string last = options_.run_dir + "/checkpoint_last.pt";
   if (!options_.resume && exists(last)) {
-    throw Error(options_.run_dir + " already holds a training run; pass --resume to continue it or choose another --out");
+    throw UsageError(options_.run_dir + " already holds a training run; pass --resume to continue it or choose another --out");
   }
-  if (options_.resume && !exists(last)) throw Error("--resume: " + last + " does not exist");
+  if (options_.resume && !exists(last)) throw UsageError("--resume: " + last + " does not exist");
+  if (options_.resume) check_resumed_config();
 
   load_data();
   model_ = build_model(cfg_["model"], tokenizers_.source->vocab_size(), tokenizers_.target->vocab_size());
@@ -159,16 +171,104 @@ Trainer::Trainer(const TrainOptions& options) : options_(options), cfg_(options_
                                                      train["plateau_factor"].get<double>(),
                                                      train["plateau_patience"].get<int64_t>(),
                                                      train["min_learning_rate"].get<double>());
-
-  // The run directory is self-contained: config and tokenizer models beside the checkpoints.
-  write_text_atomically(options_.run_dir + "/config.json", cfg_.dump(2) + "\n");
-  if (tokenizers_.joint) {
-    write_text_atomically(options_.run_dir + "/spm.model", tokenizers_.source->serialized());
-  } else {
-    write_text_atomically(options_.run_dir + "/spm.src.model", tokenizers_.source->serialized());
-    write_text_atomically(options_.run_dir + "/spm.trg.model", tokenizers_.target->serialized());
+  // The dev translations' length limit must fit the model (a Transformer's positions).
+  TranslationOptions dev_translation;
+  dev_translation.search.max_length_a = cfg_["eval"]["max_length_a"].get<double>();
+  dev_translation.search.max_length_b = cfg_["eval"]["max_length_b"].get<int64_t>();
+  try {
+    source_token_limit(cfg_["model"], dev_translation);
+  } catch (const UsageError&) {
+    throw UsageError("config keys eval.max_length_a and eval.max_length_b allow outputs longer than model.max_positions");
   }
   if (options_.resume) resume();
+  prepare_run_directory();
+}
+
+void Trainer::check_resumed_config() const {
+  const std::string saved_path = options_.run_dir + "/config.json";
+  if (!exists(saved_path)) return;
+  const nlohmann::json saved = read_json_file(saved_path);
+  auto differs = [&](const std::string& section, const std::string& key) {
+    return saved.contains(section) && saved[section].contains(key) && saved[section][key] != cfg_[section][key];
+  };
+  auto refuse = [&](const std::string& section, const std::string& key) {
+    throw UsageError("--resume: config key " + section + "." + key + " is " + cfg_[section][key].dump() + " but " +
+                     saved[section][key].dump() + " in " + saved_path +
+                     "; a resumed run keeps its model and data (start a new run with another --out)");
+  };
+  for (auto it = cfg_["model"].begin(); it != cfg_["model"].end(); ++it) {
+    if (differs("model", it.key())) refuse("model", it.key());
+  }
+  for (const char* key : {"dir", "max_length"}) {
+    if (differs("data", key)) refuse("data", key);
+  }
+}
+
+void Trainer::prepare_run_directory() {
+  std::error_code error;
+  std::filesystem::create_directories(options_.run_dir, error);
+  if (error || !exists(options_.run_dir)) throw Error("cannot create run directory " + options_.run_dir);
+  // Temporary files of writers that died (kill -9) before renaming them: "<name>.tmp.<pid>".
+  for (const auto& entry : std::filesystem::directory_iterator(options_.run_dir, error)) {
+    const std::string name = entry.path().filename().string();
+    const auto mark = name.rfind(".tmp.");
+    if (mark == std::string::npos || name.size() == mark + 5) continue;
+    const std::string pid_text = name.substr(mark + 5);
+    if (pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid != ::getpid() && ::kill(pid, 0) == 0) continue;  // a live writer's
+    std::filesystem::remove(entry.path(), error);
+  }
+  if (options_.resume) {
+    // Metrics logged after the checkpoint belong to the lost future: drop them.
+    if (exists(metrics_path_)) {
+      std::ifstream in(metrics_path_);
+      std::string line, kept;
+      while (std::getline(in, line)) {
+        auto record = nlohmann::json::parse(line, nullptr, false);
+        if (!record.is_discarded() && record.value("step", int64_t{0}) <= progress_.step) kept += line + "\n";
+      }
+      write_text_atomically(metrics_path_, kept);
+    }
+    repair_best_checkpoint();
+  } else {
+    // A directory without checkpoint_last.pt holds at most an attempt that died
+    // before its first checkpoint: its metrics would mix with this run's.
+    for (const char* name : {"/metrics.jsonl", "/summary.json", "/checkpoint_best.pt"}) {
+      std::filesystem::remove(options_.run_dir + name, error);
+    }
+  }
+  // The run directory is self-contained: config and tokenizer models beside the
+  // checkpoints (a resumed run rewrites only what changed).
+  auto write_if_changed = [](const std::string& path, const std::string& text) {
+    if (exists(path) && read_text_file(path) == text) return;
+    write_text_atomically(path, text);
+  };
+  write_if_changed(options_.run_dir + "/config.json", cfg_.dump(2) + "\n");
+  if (tokenizers_.joint) {
+    write_if_changed(options_.run_dir + "/spm.model", tokenizers_.source->serialized());
+  } else {
+    write_if_changed(options_.run_dir + "/spm.src.model", tokenizers_.source->serialized());
+    write_if_changed(options_.run_dir + "/spm.trg.model", tokenizers_.target->serialized());
+  }
+}
+
+// checkpoint_best.pt is written before checkpoint_last.pt, so a kill between the
+// two leaves best ahead of last (rewritten with the same contents when training
+// passes that step again), never behind it. What remains to repair: a best file
+// lost or damaged although last records that it is itself the best.
+void Trainer::repair_best_checkpoint() {
+  if (progress_.best_step < 0 || progress_.best_step != progress_.step) return;
+  const std::string best = options_.run_dir + "/checkpoint_best.pt";
+  int64_t best_file_step = -2;
+  try {
+    if (exists(best)) best_file_step = read_checkpoint_state(best).value("step", int64_t{-2});
+  } catch (const Error&) {
+  }
+  if (best_file_step == progress_.step) return;
+  const std::string last = options_.run_dir + "/checkpoint_last.pt";
+  write_text_atomically(best, read_text_file(last));
+  if (!options_.quiet) std::cerr << "repaired " << best << " from " << last << " (step " << progress_.step << ")\n";
 }
 
 void Trainer::load_data() {
@@ -222,6 +322,7 @@ void Trainer::resume() {
   CheckpointContents contents;
   contents.model = model_.get();
   contents.optimizer = optimizer_.get();
+  contents.config_origin = "the resumed config";
   load_checkpoint(options_.run_dir + "/checkpoint_last.pt", contents);
   progress_.from_json(contents.trainer_state);
   schedule_->restore(contents.trainer_state.at("schedule"));
@@ -229,16 +330,6 @@ void Trainer::resume() {
     auto generator = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(generator.mutex());
     generator.set_state(contents.rng_state);
-  }
-  // Metrics logged after the checkpoint belong to the lost future: drop them.
-  if (exists(metrics_path_)) {
-    std::ifstream in(metrics_path_);
-    std::string line, kept;
-    while (std::getline(in, line)) {
-      auto record = nlohmann::json::parse(line, nullptr, false);
-      if (!record.is_discarded() && record.value("step", int64_t{0}) <= progress_.step) kept += line + "\n";
-    }
-    write_text_atomically(metrics_path_, kept);
   }
   if (!options_.quiet) std::cerr << "resumed from step " << progress_.step << " (epoch " << progress_.epoch + 1 << ")\n";
 }
@@ -297,6 +388,7 @@ nlohmann::json Trainer::evaluate() {
     translation.search.beam = cfg_["eval"]["beam"].get<int>();
     translation.search.max_length_a = cfg_["eval"]["max_length_a"].get<double>();
     translation.search.max_length_b = cfg_["eval"]["max_length_b"].get<int64_t>();
+    translation.input_name = cfg_["data"]["dir"].get<std::string>() + "/dev.src";
     auto start = Clock::now();
     auto hyps = Translator(bundle, translation).translate_text(dev_sources_);
     result["dev_bleu"] = corpus_bleu(hyps, {dev_references_}).score;
@@ -320,9 +412,6 @@ TrainSummary Trainer::run() {
   const double max_seconds = train["max_minutes"].get<double>() * 60.0;
   const bool metric_is_bleu = cfg_["eval"]["metric"] == "bleu" && cfg_["eval"]["bleu"].get<bool>();
   const bool skip_nonfinite = train["nonfinite_loss"] == "skip";
-  if (max_steps <= 0 && max_seconds <= 0 && max_epochs <= 0) {
-    throw Error("no training budget: set train.max_steps, train.max_minutes or train.max_epochs");
-  }
 
   BatchingOptions batching;
   batching.max_tokens = cfg_["data"]["max_tokens"];
@@ -355,13 +444,17 @@ TrainSummary Trainer::run() {
     if (improved) {
       progress_.best_metric = metric;
       progress_.bad_evaluations = 0;
+      progress_.best_step = progress_.step;
     } else {
       ++progress_.bad_evaluations;
     }
+    progress_.last_eval_step = progress_.step;
     progress_.wall_seconds = seconds_since(wall_start);
     log_metrics(record);
-    save("checkpoint_last.pt");
+    // Best before last: a kill between the two leaves best ahead of last, never stale.
     if (improved) save("checkpoint_best.pt");
+    fault_point("between_checkpoints");
+    save("checkpoint_last.pt");
     if (!options_.quiet) {
       std::cerr << "eval step " << progress_.step << " | dev loss " << std::fixed << std::setprecision(3)
                 << record.value("dev_loss", 0.0);
@@ -370,7 +463,15 @@ TrainSummary Trainer::run() {
     }
   };
 
+  // A resumed run that already spent its budget trains no further step.
   std::string stop_reason;
+  if (max_steps > 0 && progress_.step >= max_steps) stop_reason = "max_steps";
+  if (max_seconds > 0 && progress_.train_seconds >= max_seconds) stop_reason = "max_minutes";
+  if (max_epochs > 0 && progress_.epoch >= max_epochs) stop_reason = "max_epochs";
+  if (!stop_reason.empty()) {
+    evaluated_at_end = progress_.last_eval_step == progress_.step;
+    if (!options_.quiet) std::cerr << "the run already reached its budget (" << stop_reason << ") at step " << progress_.step << "\n";
+  }
   while (stop_reason.empty()) {
     auto batches = make_batches(train_.ids, batching, progress_.epoch);
     while (stop_reason.empty() && progress_.batch_in_epoch < static_cast<int64_t>(batches.size())) {

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <iostream>
 #include <numeric>
 
 #include "train/checkpoint.h"
@@ -23,13 +24,19 @@ ModelBundle load_model_bundle(const std::string& run_dir, const std::string& whi
   ModelBundle bundle;
   bundle.config = read_json_file(config_path);
   bundle.tokenizers = CorpusTokenizers::load(run_dir);
-  bundle.model = build_model(bundle.config.at("model"), bundle.tokenizers.source->vocab_size(),
-                             bundle.tokenizers.target->vocab_size());
+  if (!bundle.config.is_object() || !bundle.config.contains("model")) throw Error(config_path + " has no model section");
+  try {
+    bundle.model = build_model(bundle.config.at("model"), bundle.tokenizers.source->vocab_size(),
+                               bundle.tokenizers.target->vocab_size());
+  } catch (const Error& e) {
+    throw Error(config_path + ": " + e.what());  // the run's own file is at fault, not the usage
+  }
   std::string path = run_dir + "/checkpoint_" + which + ".pt";
   if (which == "best" && !exists(path)) path = run_dir + "/checkpoint_last.pt";
   if (!exists(path)) throw Error(run_dir + " has no checkpoint (" + path + ")");
   CheckpointContents contents;
   contents.model = bundle.model.get();
+  contents.config_origin = config_path;
   load_checkpoint(path, contents);
   bundle.model->to(device);
   bundle.model->eval();
@@ -40,8 +47,31 @@ ModelBundle load_model_bundle(const std::string& run_dir, const std::string& whi
 
 Translator::Translator(ModelBundle& bundle, TranslationOptions options) : bundle_(bundle), options_(options) {}
 
+int64_t source_token_limit(const nlohmann::json& model_config, const TranslationOptions& options) {
+  int64_t limit = options.max_source_tokens > 0 ? options.max_source_tokens : kDefaultMaxSourceTokens;
+  if (!model_config.is_object() || !model_config.contains("max_positions")) return limit;
+  const int64_t positions = model_config["max_positions"].get<int64_t>();
+  const double a = options.search.max_length_a;
+  const int64_t b = options.search.max_length_b;
+  auto output_limit = [&](int64_t source_tokens) { return static_cast<int64_t>(a * (source_tokens + 1)) + b; };
+  limit = std::min(limit, positions - 1);
+  if (output_limit(limit) > positions) {
+    // The largest S with floor(a * (S + 1)) + b <= P (a > 0 here, else the output limit does not grow).
+    limit = a > 0 ? std::min<int64_t>(limit, static_cast<int64_t>((positions - b) / a)) : limit;
+    while (limit > 0 && output_limit(limit) > positions) --limit;
+  }
+  if (limit < 1) {
+    throw UsageError("the output length limit (max-length-a " + std::to_string(a) + ", max-length-b " +
+                     std::to_string(b) + ") does not fit the model's " + std::to_string(positions) +
+                     " positions (model.max_positions)");
+  }
+  return limit;
+}
+
 DecodingPlan plan_decoding(const Tokenizer& source, const std::vector<std::string>& lines,
-                           const TranslationOptions& options) {
+                           const TranslationOptions& options, const nlohmann::json& model_config,
+                           int64_t first_line) {
+  const int64_t max_tokens = source_token_limit(model_config, options);
   const int64_t n = static_cast<int64_t>(lines.size());
   DecodingPlan plan;
   plan.results.resize(n);
@@ -54,6 +84,12 @@ DecodingPlan plan_decoding(const Tokenizer& source, const std::vector<std::strin
       continue;
     }
     auto ids = source.encode(lines[i]);
+    if (static_cast<int64_t>(ids.size()) > max_tokens) {
+      std::cerr << "s2s: warning: " << options.input_name << ":" << first_line + i << ": the line has " << ids.size()
+                << " subword tokens; only its first " << max_tokens
+                << " are translated (the limit: --max-source-tokens and the model's positions)\n";
+      ids.resize(max_tokens);
+    }
     plan.encoded[i].assign(ids.begin(), ids.end());
     order.push_back(i);
   }
@@ -72,10 +108,11 @@ DecodingPlan plan_decoding(const Tokenizer& source, const std::vector<std::strin
   return plan;
 }
 
-std::vector<Translation> Translator::translate(const std::vector<std::string>& lines) {
+std::vector<Translation> Translator::translate(const std::vector<std::string>& lines, int64_t first_line) {
   torch::NoGradGuard no_grad;
   bundle_.model->eval();
-  DecodingPlan plan = plan_decoding(*bundle_.tokenizers.source, lines, options_);
+  DecodingPlan plan = plan_decoding(*bundle_.tokenizers.source, lines, options_, bundle_.config.value("model", nlohmann::json()),
+                                    first_line);
   auto& results = plan.results;
   for (const auto& batch : plan.batches) {
     const size_t count = batch.size();

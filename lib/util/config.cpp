@@ -50,18 +50,18 @@ bool compatible(const nlohmann::json& expected, const nlohmann::json& given) {
 }  // namespace
 
 nlohmann::json merge_checked(const nlohmann::json& defaults, const nlohmann::json& overrides, const std::string& path) {
-  if (!overrides.is_object()) throw Error("config section " + (path.empty() ? "(top)" : path) + " must be an object");
+  if (!overrides.is_object()) throw UsageError("config section " + (path.empty() ? "(top)" : path) + " must be an object");
   nlohmann::json merged = defaults;
   for (auto it = overrides.begin(); it != overrides.end(); ++it) {
     const std::string key_path = join(path, it.key());
     if (!defaults.contains(it.key())) {
-      throw Error("unknown config key " + key_path + suggestion(defaults, it.key(), path));
+      throw UsageError("unknown config key " + key_path + suggestion(defaults, it.key(), path));
     }
     const auto& expected = defaults.at(it.key());
     if (expected.is_object() && !expected.empty()) {
       merged[it.key()] = merge_checked(expected, it.value(), key_path);
     } else if (!compatible(expected, it.value())) {
-      throw Error("config key " + key_path + " must be " + std::string(expected.type_name()) + ", not " +
+      throw UsageError("config key " + key_path + " must be " + std::string(expected.type_name()) + ", not " +
                   it.value().type_name() + " (" + it.value().dump() + ")");
     } else {
       merged[it.key()] = it.value();
@@ -72,7 +72,7 @@ nlohmann::json merge_checked(const nlohmann::json& defaults, const nlohmann::jso
 
 void apply_override(nlohmann::json& config, const std::string& assignment) {
   auto eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0) throw Error("--set expects key=value, got \"" + assignment + "\"");
+  if (eq == std::string::npos || eq == 0) throw UsageError("--set expects key=value, got \"" + assignment + "\"");
   const std::string key = assignment.substr(0, eq);
   const std::string text = assignment.substr(eq + 1);
   nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
@@ -83,14 +83,14 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
   while (true) {
     auto dot = key.find('.', start);
     std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!node->is_object()) throw Error("unknown config key " + key + " (" + walked + " is not a section)");
-    if (!node->contains(part)) throw Error("unknown config key " + key + suggestion(*node, part, walked));
+    if (!node->is_object()) throw UsageError("unknown config key " + key + " (" + walked + " is not a section)");
+    if (!node->contains(part)) throw UsageError("unknown config key " + key + suggestion(*node, part, walked));
     walked = join(walked, part);
     if (dot == std::string::npos) {
       const auto& expected = (*node)[part];
       if (expected.is_number_float() && value.is_number()) value = value.get<double>();
       if (!compatible(expected, value)) {
-        throw Error("config key " + key + " must be " + std::string(expected.type_name()) + ", not " + value.type_name());
+        throw UsageError("config key " + key + " must be " + std::string(expected.type_name()) + ", not " + value.type_name());
       }
       (*node)[part] = value;
       return;

@@ -3,6 +3,11 @@
 // corrupt checkpoint). The program catches it at the top, prints its message
 // as one sentence on stderr and exits non-zero; nothing else is ever thrown
 // on purpose for input problems.
+//
+// Exit codes: an s2s::Error is bad data (exit 1: a file that is missing,
+// unreadable, malformed or does not fit); an s2s::UsageError is bad usage
+// (exit 2: a flag or config key with a value out of its range or of the
+// wrong type, flags that contradict each other).
 #include <stdexcept>
 #include <string>
 
@@ -10,6 +15,10 @@ namespace s2s {
 
 struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
+};
+
+struct UsageError : Error {
+  using Error::Error;
 };
 
 }  // namespace s2s
