@@ -69,13 +69,15 @@ std::optional<Verdict> find_bucket_verdict(const nlohmann::json& results, const 
 }
 
 std::string verdict_sentence(const Verdict& v) {
-  const std::string interval = "95% CI [" + fixed(v.lower, 1) + ", " + fixed(v.upper, 1) + "]";
+  // Two decimals where one would print a real difference as 0.0.
+  const int decimals = v.difference != 0 && v.difference < 0.05 ? 2 : 1;
+  const std::string interval = "95% CI [" + fixed(v.lower, decimals) + ", " + fixed(v.upper, decimals) + "]";
   if (v.difference == 0) return v.better + " and " + v.worse + " score the same " + v.metric;
   if (v.significant)
-    return v.better + " beats " + v.worse + " by " + fixed(v.difference, 1) + " " + v.metric + ", " + interval + ", " +
-           p_value_text(v.p_value);
-  return v.better + " and " + v.worse + " differ by " + fixed(v.difference, 1) + " " + v.metric + " (" + interval +
-         ", " + p_value_text(v.p_value) + "): not significant at " + significant(v.alpha, 2);
+    return v.better + " beats " + v.worse + " by " + fixed(v.difference, decimals) + " " + v.metric + ", " + interval +
+           ", " + p_value_text(v.p_value);
+  return v.better + " and " + v.worse + " differ by " + fixed(v.difference, decimals) + " " + v.metric + " (" +
+         interval + ", " + p_value_text(v.p_value) + "): not significant at " + significant(v.alpha, 2);
 }
 
 std::string verdict_qualifier(const Verdict& v) {
