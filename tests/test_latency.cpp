@@ -50,22 +50,21 @@ s2s::LatencyOptions options_for(std::vector<int64_t> lengths) {
 
 TEST_CASE("the shortest length is never measured cold, even when the first several calls are slow", "[latency]") {
   // Five slow calls (40 ms each): more than one warm-up call per point would absorb. Later calls
-  // take 1, 2 and 4 ms, far apart enough to stay monotone on a busy machine.
-  ScriptedEncoderModel model(5, [](int64_t length) { return 0.5 * static_cast<double>(length); });
+  // take 1 ms; the bound leaves room for a busy machine's scheduling delays.
+  ScriptedEncoderModel model(5, [](int64_t) { return 1.0; });
   const auto out = s2s::measure_latency(model, 8, 8, options_for({2, 4, 8}));
-  CHECK(out["encoder"][0]["ms"].get<double>() < 10.0);
+  CHECK(out["encoder"][0]["ms"].get<double>() < 20.0);
   CHECK(out["encoder"][0]["runs"].get<int>() >= 3);
-  CHECK(out["monotone"]["encoder"] == true);
 }
 
 TEST_CASE("a latency curve that falls with length beyond its spread is flagged as not monotone", "[latency]") {
-  ScriptedEncoderModel falling(0, [](int64_t length) { return length == 2 ? 12.0 : 1.0; });
+  ScriptedEncoderModel falling(0, [](int64_t length) { return length == 2 ? 20.0 : 1.0; });
   const auto out = s2s::measure_latency(falling, 8, 8, options_for({2, 8}));
   CHECK(out["monotone"]["encoder"] == false);
   REQUIRE(out["non_monotone"].size() >= 1);
   CHECK(out["non_monotone"][0]["kind"] == "encoder");
   CHECK(out["non_monotone"][0]["shorter"] == 2);
 
-  ScriptedEncoderModel rising(0, [](int64_t length) { return 0.5 * static_cast<double>(length); });
+  ScriptedEncoderModel rising(0, [](int64_t length) { return 1.5 * static_cast<double>(length); });
   CHECK(s2s::measure_latency(rising, 8, 8, options_for({2, 8}))["monotone"]["encoder"] == true);
 }
