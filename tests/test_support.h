@@ -50,21 +50,9 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs `s2s ARGS` through the shell, capturing its output.
-inline CommandResult run_s2s(const std::string& args) {
-  CommandResult result;
-  // Braces, so shell syntax in `args` (redirections, "& pid=$!; kill ...") sees the same capture.
-  std::string command = "{ " + std::string(S2S_BINARY) + " " + args + "; } 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
-  int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
-}
-
-// Runs `PREFIX ENV s2s ARGS`: `env` sets variables ("NAME=value "), `prefix` runs first in the same shell ("ulimit -f 8; ").
+// Runs `PREFIX ENV s2s ARGS` through the shell, capturing stdout and stderr together: `env` sets
+// variables ("NAME=value "), `prefix` runs first in the same shell ("ulimit -f 8; "). Braces, so
+// shell syntax in `args` (redirections, "& pid=$!; kill ...") sees the same capture.
 inline CommandResult run_s2s_with_env(const std::string& env, const std::string& args, const std::string& prefix = "") {
   CommandResult result;
   std::string command = "{ " + prefix + env + std::string(S2S_BINARY) + " " + args + "; } 2>&1";
@@ -76,6 +64,9 @@ inline CommandResult run_s2s_with_env(const std::string& env, const std::string&
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }
+
+// Runs `s2s ARGS` through the shell, capturing its output.
+inline CommandResult run_s2s(const std::string& args) { return run_s2s_with_env("", args); }
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
