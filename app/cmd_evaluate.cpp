@@ -15,10 +15,11 @@
 namespace {
 
 struct EvaluateFlags {
-  std::string model, src, checkpoint = "best", device = "cpu", output;
-  std::vector<std::string> refs;
+  std::string src, checkpoint = "best", device = "cpu", output, length_norm = "gnmt";
+  std::vector<std::string> models, refs;
   int beam = 5;
   double length_penalty = 1.0;
+  int64_t min_length = 0, max_length = 0;
   int64_t batch_tokens = 2000;
   int threads = 0;
   bool json = false;
@@ -27,12 +28,19 @@ struct EvaluateFlags {
 s2s::app::CommandRegistration registration([](CLI::App& root) {
   auto flags = std::make_shared<EvaluateFlags>();
   auto* cmd = root.add_subcommand("evaluate", "Translate a test set and report BLEU, chrF and BLEU by source length");
-  cmd->add_option("--model", flags->model, "Training directory")->required();
+  cmd->add_option("--model", flags->models, "Training directory; repeat it for an ensemble")->required();
   cmd->add_option("--src", flags->src, "Source file")->required();
   cmd->add_option("--ref", flags->refs, "Reference file (repeatable)")->required();
-  cmd->add_option("--checkpoint", flags->checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
+  cmd->add_option("--checkpoint", flags->checkpoint, "best, last, ema, avg or step<N> (checkpoint_<name>.pt of the run)");
   cmd->add_option("--beam", flags->beam, "Beam size (1 = greedy)")->check(CLI::Range(1, 1000));
-  cmd->add_option("--length-penalty", flags->length_penalty, "GNMT length penalty alpha");
+  cmd->add_option("--length-penalty", flags->length_penalty, "Length penalty alpha (of --length-norm)")
+      ->check(CLI::Range(-10.0, 10.0));
+  cmd->add_option("--length-norm", flags->length_norm,
+                  "gnmt: log p / ((5+|y|)/6)^alpha; average: log p / |y|^alpha (fairseq); none: log p")
+      ->check(CLI::IsMember({"gnmt", "average", "none"}));
+  cmd->add_option("--min-length", flags->min_length, "No EOS before this many output tokens")->check(CLI::Range(0, 1000000));
+  cmd->add_option("--max-length", flags->max_length, "At most this many output tokens (0 = only 1.5*|src|+10)")
+      ->check(CLI::Range(0, 1000000));
   cmd->add_option("--batch-tokens", flags->batch_tokens, "Source tokens (x beam) per decoding batch")
       ->check(CLI::Range(1, 1 << 30));
   cmd->add_option("--threads", flags->threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 4096));
@@ -51,10 +59,15 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
                          flags->src + " has " + std::to_string(sources.size()));
       }
     }
-    auto bundle = s2s::load_model_bundle(flags->model, flags->checkpoint, s2s::resolve_device(flags->device));
+    const auto device = s2s::resolve_device(flags->device);
+    auto bundle = flags->models.size() == 1 ? s2s::load_model_bundle(flags->models.front(), flags->checkpoint, device)
+                                            : s2s::load_ensemble_bundle(flags->models, flags->checkpoint, device);
     s2s::TranslationOptions options;
     options.search.beam = flags->beam;
     options.search.length_penalty = flags->length_penalty;
+    options.search.length_norm = s2s::parse_length_norm(flags->length_norm);
+    options.search.min_length = flags->min_length;
+    options.search.max_length = flags->max_length;
     options.batch_tokens = flags->batch_tokens;
     options.input_name = flags->src;
     auto start = std::chrono::steady_clock::now();
@@ -73,7 +86,9 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
     }
     result["decode_seconds"] = seconds;
     result["beam"] = flags->beam;
-    result["model"] = flags->model;
+    result["model"] = flags->models.size() == 1 ? nlohmann::json(flags->models.front()) : nlohmann::json(flags->models);
+    result["checkpoint"] = bundle.checkpoint_path;
+    result["length_norm"] = flags->length_norm;
     if (flags->json) {
       std::cout << result.dump(2) << "\n";
       return;

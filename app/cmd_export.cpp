@@ -4,6 +4,7 @@
 
 #include "command_registry.h"
 #include "export/torchscript_export.h"
+#include "search/search.h"
 #include "util/error.h"
 
 namespace {
@@ -12,6 +13,8 @@ struct ExportFlags {
   std::string model;
   std::string out;
   std::string checkpoint = "best";
+  int average = 0;
+  std::string length_norm = "gnmt";
 };
 
 s2s::app::CommandRegistration registration([](CLI::App& root) {
@@ -19,11 +22,22 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
   auto* cmd = root.add_subcommand("export", "Export a trained model to TorchScript (usable from C++ and Python)");
   cmd->add_option("--model", flags->model, "Training directory")->required();
   cmd->add_option("--out", flags->out, "Output file (e.g. model.pt)")->required();
-  cmd->add_option("--checkpoint", flags->checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
+  cmd->add_option("--checkpoint", flags->checkpoint, "best, last, ema, avg or step<N> (checkpoint_<name>.pt of the run)");
+  cmd->add_option("--average", flags->average,
+                  "Export the parameter average of the run's last N kept checkpoints (train.keep_last) instead")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--length-norm", flags->length_norm, "The exported beam search's length normalisation (recorded in metadata)")
+      ->check(CLI::IsMember({"gnmt", "average", "none"}));
   cmd->callback([flags] {
-    auto metadata = s2s::export_run_dir(flags->model, flags->checkpoint, flags->out);
-    std::cerr << "exported " << metadata.value("description", std::string("model")) << " ("
-              << metadata.value("checkpoint", std::string("checkpoint")) << ") to " << flags->out << "\n";
+    s2s::RunExportOptions options;
+    options.checkpoint = flags->checkpoint;
+    options.average_last = flags->average;
+    options.length_norm = s2s::parse_length_norm(flags->length_norm);
+    auto metadata = s2s::export_run_dir(flags->model, options, flags->out);
+    const std::string which = flags->average > 0 ? "average of the last " + std::to_string(flags->average) + " checkpoints"
+                                                 : metadata.value("checkpoint", std::string("checkpoint"));
+    std::cerr << "exported " << metadata.value("description", std::string("model")) << " (" << which << ") to "
+              << flags->out << "\n";
   });
 });
 

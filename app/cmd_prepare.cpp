@@ -71,6 +71,9 @@ static s2s::app::CommandRegistration reg([](CLI::App& root) {
       ->check(CLI::IsMember({"unigram", "bpe"}))
       ->capture_default_str();
   cmd->add_flag("--separate-vocab", options->separate_vocab, "train separate source and target models instead of one joint model");
+  cmd->add_option("--tokenizer-from", options->tokenizer_from,
+                  "reuse the SentencePiece model(s) of this corpus or training directory instead of training new ones "
+                  "(to fine-tune a run on this corpus with s2s train --init-from)");
   cmd->add_option("--character-coverage", options->character_coverage, "SentencePiece character coverage")->capture_default_str();
   cmd->add_option("--max-words", options->filter.max_words, "drop training pairs with a side longer than this many words (0: no limit)")
       ->capture_default_str();

@@ -15,6 +15,7 @@ struct TrainFlags {
   std::vector<std::string> overrides;
   std::string out;
   bool resume = false;
+  std::string init_from;
   bool print_config = false;
   int threads = -1;
   std::string device;
@@ -27,6 +28,9 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
   cmd->add_option("--set", flags->overrides, "Override a config key: --set train.max_steps=500 (repeatable)");
   cmd->add_option("--out", flags->out, "Run directory (checkpoints, metrics.jsonl, config.json)");
   cmd->add_flag("--resume", flags->resume, "Continue the run in --out from its last checkpoint");
+  cmd->add_option("--init-from", flags->init_from,
+                  "Fine-tune: start from the weights of this run (its best checkpoint, or a checkpoint file in it); "
+                  "the optimizer, schedule and data position start afresh");
   cmd->add_flag("--print-config", flags->print_config, "Print the resolved config and exit");
   cmd->add_option("--threads", flags->threads, "CPU threads (default: train.threads, 0 = all cores)")
       ->check(CLI::Range(0, 4096));
@@ -47,6 +51,7 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
     options.config = config;
     options.run_dir = flags->out;
     options.resume = flags->resume;
+    options.init_from = flags->init_from;
     auto summary = s2s::train_model(options);
     std::cout << summary.to_json().dump(2) << "\n";
   });

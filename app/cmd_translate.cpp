@@ -14,12 +14,15 @@
 namespace {
 
 struct TranslateFlags {
-  std::string model;
+  std::vector<std::string> models;
   std::string input;
   std::string checkpoint = "best";
   int beam = 5;
   int nbest = 1;
   double length_penalty = 1.0;
+  std::string length_norm = "gnmt";
+  int64_t min_length = 0;
+  int64_t max_length = 0;
   double max_length_a = 1.5;
   int64_t max_length_b = 10;
   int64_t max_source_tokens = 0;
@@ -49,13 +52,23 @@ void print_results(const std::vector<s2s::Translation>& results, const Translate
 s2s::app::CommandRegistration registration([](CLI::App& root) {
   auto flags = std::make_shared<TranslateFlags>();
   auto* cmd = root.add_subcommand("translate", "Translate lines with a trained model (stdin to stdout by default)");
-  cmd->add_option("--model", flags->model, "Training directory")->required();
+  cmd->add_option("--model", flags->models,
+                  "Training directory or exported .pt file; repeat it with training directories for an ensemble "
+                  "(log-probabilities averaged at each step)")
+      ->required();
   cmd->add_option("--input", flags->input, "Input file (default: stdin)");
-  cmd->add_option("--checkpoint", flags->checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
+  cmd->add_option("--checkpoint", flags->checkpoint, "best, last, ema, avg or step<N> (checkpoint_<name>.pt of the run)");
   cmd->add_option("--beam", flags->beam, "Beam size (1 = greedy)")->check(CLI::Range(1, 1000));
   cmd->add_option("--nbest", flags->nbest, "Hypotheses per line (tab-separated with their scores; blank line after each)")
       ->check(CLI::Range(1, 1000));
-  cmd->add_option("--length-penalty", flags->length_penalty, "GNMT length penalty alpha")->check(CLI::Range(-10.0, 10.0));
+  cmd->add_option("--length-penalty", flags->length_penalty, "Length penalty alpha (of --length-norm)")
+      ->check(CLI::Range(-10.0, 10.0));
+  cmd->add_option("--length-norm", flags->length_norm,
+                  "gnmt: log p / ((5+|y|)/6)^alpha; average: log p / |y|^alpha (fairseq); none: log p")
+      ->check(CLI::IsMember({"gnmt", "average", "none"}));
+  cmd->add_option("--min-length", flags->min_length, "No EOS before this many output tokens")->check(CLI::Range(0, 1000000));
+  cmd->add_option("--max-length", flags->max_length, "At most this many output tokens (0 = only a*|src|+b)")
+      ->check(CLI::Range(0, 1000000));
   cmd->add_option("--max-length-a", flags->max_length_a, "Output limit a*|src|+b: a")->check(CLI::Range(0.0, 1000.0));
   cmd->add_option("--max-length-b", flags->max_length_b, "Output limit a*|src|+b: b")->check(CLI::Range(0, 1000000));
   cmd->add_option("--max-source-tokens", flags->max_source_tokens,
@@ -79,14 +92,25 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
     std::unique_ptr<s2s::LineReader> file;
     if (!flags->input.empty()) file = std::make_unique<s2s::LineReader>(flags->input);
     s2s::configure_threads(flags->threads);
-    // The model is either a training directory or an exported TorchScript file.
-    const bool exported = s2s::is_exported_model(flags->model);
+    // The model is a training directory, an exported TorchScript file, or several training directories.
+    const bool exported = s2s::is_exported_model(flags->models.front());
+    if (exported && flags->models.size() > 1) {
+      throw s2s::UsageError("an ensemble is made of training directories; " + flags->models.front() +
+                            " is an exported file");
+    }
     s2s::ModelBundle bundle;
-    if (!exported) bundle = s2s::load_model_bundle(flags->model, flags->checkpoint, s2s::resolve_device(flags->device));
+    if (!exported) {
+      const auto device = s2s::resolve_device(flags->device);
+      bundle = flags->models.size() == 1 ? s2s::load_model_bundle(flags->models.front(), flags->checkpoint, device)
+                                         : s2s::load_ensemble_bundle(flags->models, flags->checkpoint, device);
+    }
     s2s::TranslationOptions options;
     options.search.beam = flags->beam;
     options.search.nbest = flags->nbest;
     options.search.length_penalty = flags->length_penalty;
+    options.search.length_norm = s2s::parse_length_norm(flags->length_norm);
+    options.search.min_length = flags->min_length;
+    options.search.max_length = flags->max_length;
     options.search.max_length_a = flags->max_length_a;
     options.search.max_length_b = flags->max_length_b;
     options.search.keep_attention = flags->attention_json;
@@ -96,7 +120,8 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
     std::unique_ptr<s2s::ExportedTranslator> exported_translator;
     std::unique_ptr<s2s::Translator> native_translator;
     if (exported) {
-      exported_translator = std::make_unique<s2s::ExportedTranslator>(flags->model, s2s::resolve_device(flags->device), options);
+      exported_translator =
+          std::make_unique<s2s::ExportedTranslator>(flags->models.front(), s2s::resolve_device(flags->device), options);
     } else {
       native_translator = std::make_unique<s2s::Translator>(bundle, options);
     }

@@ -7,7 +7,9 @@
 #include <stdexcept>
 
 #include "model_test_support.h"
+#include "models/ensemble.h"
 #include "search/search.h"
+#include "util/error.h"
 
 using namespace s2s_test;
 
@@ -245,6 +247,112 @@ TEST_CASE("search scores agree with teacher-forced scoring of the same output", 
           CHECK(scores[i] == Approx(results[i].front().log_prob).margin(1e-3));
         }
       }
+    }
+  }
+}
+
+namespace {
+
+// Position 0: EOS 0.4, the word (id 4) 0.6; after the word: EOS 0.6, the word 0.4.
+// So the empty output has log p = log 0.4 and "word" has log 0.36: unnormalised
+// the empty one wins, averaged per token (|y| = 2 against 1) the longer one.
+std::vector<float> short_or_long(int64_t /*previous*/, int64_t position) {
+  const float never = -1e9f;
+  if (position == 0) return {never, never, never, std::log(0.4f), std::log(0.6f)};
+  return {never, never, never, std::log(0.6f), std::log(0.4f)};
+}
+
+}  // namespace
+
+TEST_CASE("length normalisation: none keeps log p, average divides by |y|^alpha, gnmt by ((5+|y|)/6)^alpha",
+          "[search]") {
+  CHECK(s2s::length_normalized(-6.0, 3, s2s::LengthNorm::none, 1.0) == -6.0);
+  CHECK(s2s::length_normalized(-6.0, 3, s2s::LengthNorm::average, 1.0) == Approx(-2.0));
+  CHECK(s2s::length_normalized(-6.0, 4, s2s::LengthNorm::average, 0.5) == Approx(-3.0));
+  CHECK(s2s::length_normalized(-6.0, 7, s2s::LengthNorm::gnmt, 1.0) == Approx(-3.0));
+  CHECK(s2s::parse_length_norm("average") == s2s::LengthNorm::average);
+  CHECK_THROWS_AS(s2s::parse_length_norm("mean"), s2s::UsageError);
+
+  ScriptedModel model(5, short_or_long);
+  auto [src, lengths] = sources_with_eos({{4, 4}});
+  for (int beam : {1, 3}) {
+    auto options = options_for(beam);
+    options.length_norm = s2s::LengthNorm::none;
+    if (beam > 1) {
+      auto unnormalised = s2s::search(model, src, lengths, options);
+      CHECK(unnormalised[0].front().tokens.empty());
+      CHECK(unnormalised[0].front().score == Approx(std::log(0.4)));
+      options.length_norm = s2s::LengthNorm::average;
+      auto averaged = s2s::search(model, src, lengths, options);
+      CHECK(averaged[0].front().tokens == std::vector<int64_t>{4});
+      CHECK(averaged[0].front().score == Approx(std::log(0.36) / 2));
+    }
+    // No EOS before one token: even greedy, which would stop at once, gives "word".
+    options.length_norm = s2s::LengthNorm::none;
+    options.min_length = 1;
+    auto at_least_one = s2s::search(model, src, lengths, options);
+    CHECK(at_least_one[0].front().tokens == std::vector<int64_t>{4});
+  }
+}
+
+TEST_CASE("max_length caps every output below the a*|src|+b limit", "[search]") {
+  // The word always wins over EOS: outputs run to their limit.
+  ScriptedModel model(5, [](int64_t, int64_t) { return std::vector<float>{-1e9f, -1e9f, -1e9f, -5.0f, 0.0f}; });
+  auto [src, lengths] = sources_with_eos({{4, 4, 4, 4}});
+  for (int beam : {1, 2}) {
+    auto options = options_for(beam);  // a = 1, b = 5: 10 tokens for this source
+    CHECK(s2s::search(model, src, lengths, options)[0].front().tokens.size() == 10);
+    options.max_length = 3;
+    CHECK(s2s::search(model, src, lengths, options)[0].front().tokens.size() == 3);
+  }
+}
+
+TEST_CASE("an ensemble of one model searches exactly as the model; two average their log-probabilities", "[search]") {
+  for (const auto& c : model_cases()) {
+    SECTION(c.name) {
+      auto first = build_case(c, 7), second = build_case(c, 8);
+      auto [src, lengths] = sources_with_eos(random_sequences(4, 1, 8, c.src_vocab, 21));
+      s2s::EnsembleModel one({first});
+      for (int beam : {1, 4}) {
+        auto options = options_for(beam, beam);
+        options.keep_attention = c.has_attention;
+        auto alone = s2s::search(*first, src, lengths, options);
+        auto ensembled = s2s::search(one, src, lengths, options);
+        for (size_t i = 0; i < alone.size(); ++i) {
+          REQUIRE(alone[i].size() == ensembled[i].size());
+          for (size_t k = 0; k < alone[i].size(); ++k) {
+            CHECK(alone[i][k].tokens == ensembled[i][k].tokens);
+            CHECK(alone[i][k].score == ensembled[i][k].score);
+            CHECK(alone[i][k].attention == ensembled[i][k].attention);
+          }
+        }
+      }
+      // Two members, step by step and teacher-forced: the mean of their log-softmaxes.
+      torch::NoGradGuard no_grad;
+      s2s::EnsembleModel two({first, second});
+      auto encoded = two.encode(src, lengths);
+      auto state = two.start(encoded);
+      auto state_first = first->start(first->encode(src, lengths));
+      auto state_second = second->start(second->encode(src, lengths));
+      auto tokens = torch::full({src.size(0)}, kBos, torch::kLong);
+      for (int t = 0; t < 3; ++t) {
+        auto expected = (torch::log_softmax(first->step(state_first, tokens), -1) +
+                         torch::log_softmax(second->step(state_second, tokens), -1)) / 2.0;
+        auto got = two.step(state, tokens);
+        CHECK(torch::allclose(got, expected, 1e-5, 1e-6));
+        tokens = got.argmax(-1);
+        // Reorder like a beam would (reverse the rows) to check the packed state follows.
+        auto reverse = torch::arange(src.size(0) - 1, -1, -1, torch::kLong);
+        s2s::Seq2SeqModel::reorder(state, reverse);
+        s2s::Seq2SeqModel::reorder(state_first, reverse);
+        s2s::Seq2SeqModel::reorder(state_second, reverse);
+        tokens = tokens.index_select(0, reverse);
+      }
+      auto trg_in = torch::cat({torch::full({src.size(0), 1}, kBos, torch::kLong), pad_rows(random_sequences(4, 3, 3, c.trg_vocab, 22))}, 1);
+      auto decoded = two.decode(encoded, trg_in).logits;
+      auto expected = (torch::log_softmax(first->decode(first->encode(src, lengths), trg_in).logits, -1) +
+                       torch::log_softmax(second->decode(second->encode(src, lengths), trg_in).logits, -1)) / 2.0;
+      CHECK(torch::allclose(decoded, expected, 1e-5, 1e-6));
     }
   }
 }

@@ -177,7 +177,9 @@ std::string first_difference(const nlohmann::json& a, const nlohmann::json& b) {
 std::vector<std::string> required_outputs(const PrepareOptions& options) {
   std::vector<std::string> files = {"train.src", "train.trg", "dev.src", "dev.trg", "test.src", "test.trg",
                                     "stats.json", "prepare.json"};
-  if (options.separate_vocab) {
+  const bool separate = options.tokenizer_from.empty() ? options.separate_vocab
+                                                       : !fs::exists(options.tokenizer_from + "/spm.model");
+  if (separate) {
     files.emplace_back("spm.src.model");
     files.emplace_back("spm.trg.model");
   } else {
@@ -242,6 +244,16 @@ void validate_prepare_options(const PrepareOptions& o) {
     check_split(o.test, "test", true);
   }
   if (o.vocab_size < 8) throw UsageError("--vocab-size must be at least 8 (got " + std::to_string(o.vocab_size) + ")");
+  if (!o.tokenizer_from.empty()) {
+    const std::string& dir = o.tokenizer_from;
+    const bool joint = fs::exists(dir + "/spm.model");
+    const bool separate = fs::exists(dir + "/spm.src.model") && fs::exists(dir + "/spm.trg.model");
+    if (!fs::is_directory(dir)) throw UsageError("--tokenizer-from: " + dir + " is not a directory");
+    if (!joint && !separate) {
+      throw UsageError("--tokenizer-from: " + dir + " holds neither spm.model nor spm.src.model and spm.trg.model");
+    }
+    if (o.separate_vocab && joint) throw UsageError("--tokenizer-from: " + dir + " has a joint spm.model; drop --separate-vocab");
+  }
   if (o.model_type != "unigram" && o.model_type != "bpe") {
     throw UsageError("--model-type must be unigram or bpe (got '" + o.model_type + "')");
   }
@@ -305,6 +317,15 @@ nlohmann::json prepare_settings_json(const PrepareOptions& options) {
       {"bible", bible},
       {"inputs", inputs},
   };
+  if (!o.tokenizer_from.empty()) {
+    // The reused models' bytes, so another tokenizer in the same place is a new preparation.
+    nlohmann::json reused = {{"dir", fs::absolute(o.tokenizer_from).string()}};
+    for (const char* name : {"spm.model", "spm.src.model", "spm.trg.model"}) {
+      const std::string path = o.tokenizer_from + "/" + name;
+      if (fs::exists(path)) reused[name] = fingerprint(path);
+    }
+    j["vocabulary"]["tokenizer_from"] = reused;
+  }
   if (any_tsv) j["tsv_columns"] = {{"source", o.source_column}, {"target", o.target_column}};
   return j;
 }
@@ -505,9 +526,25 @@ PrepareResult prepare_corpus(const PrepareOptions& options, std::ostream* log) {
       subwords[name][side] = subword_stats(tok, source ? corpus->source : corpus->target);
     }
   };
-  if (o.separate_vocab) {
-    train_spm({tmp + "/train.src"}, tmp + "/spm.src");
-    train_spm({tmp + "/train.trg"}, tmp + "/spm.trg");
+  const bool reuse_joint = !o.tokenizer_from.empty() && fs::exists(o.tokenizer_from + "/spm.model");
+  const bool separate = o.tokenizer_from.empty() ? o.separate_vocab : !reuse_joint;
+  auto reuse = [&](const std::string& name) {
+    say("reusing the SentencePiece model " + o.tokenizer_from + "/" + name);
+    write_text_atomically(tmp + "/" + name, read_text_file(o.tokenizer_from + "/" + name));
+  };
+  if (!o.tokenizer_from.empty()) {
+    vocabulary["tokenizer_from"] = fs::absolute(o.tokenizer_from).string();
+    if (reuse_joint) {
+      reuse("spm.model");
+    } else {
+      reuse("spm.src.model");
+      reuse("spm.trg.model");
+    }
+  }
+  vocabulary["joint"] = !separate;
+  if (separate) {
+    if (o.tokenizer_from.empty()) train_spm({tmp + "/train.src"}, tmp + "/spm.src");
+    if (o.tokenizer_from.empty()) train_spm({tmp + "/train.trg"}, tmp + "/spm.trg");
     const Tokenizer src_tok = Tokenizer::load(tmp + "/spm.src.model");
     const Tokenizer trg_tok = Tokenizer::load(tmp + "/spm.trg.model");
     vocabulary["models"] = {{"source", "spm.src.model"}, {"target", "spm.trg.model"}};
@@ -515,7 +552,7 @@ PrepareResult prepare_corpus(const PrepareOptions& options, std::ostream* log) {
     measure(src_tok, "source", true);
     measure(trg_tok, "target", false);
   } else {
-    train_spm({tmp + "/train.src", tmp + "/train.trg"}, tmp + "/spm");
+    if (o.tokenizer_from.empty()) train_spm({tmp + "/train.src", tmp + "/train.trg"}, tmp + "/spm");
     const Tokenizer tok = Tokenizer::load(tmp + "/spm.model");
     vocabulary["models"] = {{"joint", "spm.model"}};
     vocabulary["actual_vocab_size"] = tok.vocab_size();

@@ -53,6 +53,10 @@ struct PrepareOptions {
   bool separate_vocab = false;
   double character_coverage = 1.0;
   int threads = 2;
+  // Reuse the tokenizer of this directory (a corpus or training directory with
+  // spm.model, or spm.src.model + spm.trg.model) instead of training one, so a
+  // run can be fine-tuned on the new corpus (s2s train --init-from).
+  std::string tokenizer_from;
 
   // Build the corpus from the Debian SWORD Bible packages: runs `bible_script OUT`
   // into DIR/raw and uses its train/dev/test splits, Spanish -> English.

@@ -56,11 +56,14 @@ std::string rnn_params(const std::string& prefix, int64_t layers, bool bidirecti
 
 }  // namespace
 
-std::string search_source(double max_length_a, int64_t max_length_b) {
+std::string search_source(double max_length_a, int64_t max_length_b, const std::string& length_norm) {
   static const char* kSource = R"TS(
 def _length_normalized(self, log_prob: float, length: int, alpha: float) -> float:
-    if alpha == 0.0:
+    norm = "${LENGTH_NORM}"
+    if alpha == 0.0 or norm == "none":
         return log_prob
+    if norm == "average":
+        return log_prob / (float(length) ** alpha)
     return log_prob / (((5.0 + float(length)) / 6.0) ** alpha)
 
 def _device(self) -> Device:
@@ -291,7 +294,8 @@ def forward(self, src: Tensor, src_lengths: Tensor) -> Tensor:
                         {"BOS", std::to_string(SpecialIds::bos)},
                         {"EOS", std::to_string(SpecialIds::eos)},
                         {"MAX_A", literal(max_length_a)},
-                        {"MAX_B", std::to_string(max_length_b)}});
+                        {"MAX_B", std::to_string(max_length_b)},
+                        {"LENGTH_NORM", length_norm}});
 }
 
 // ------------------------------------------------------------------ RNN

@@ -24,7 +24,8 @@ namespace s2s::exporting {
 
 // The search methods shared by both architectures (they only call
 // self.encode / self.start / self.step).
-std::string search_source(double max_length_a, int64_t max_length_b);
+// `length_norm`: gnmt | average | none, fixed in the exported search (search/search.h).
+std::string search_source(double max_length_a, int64_t max_length_b, const std::string& length_norm = "gnmt");
 
 // Top-level methods of an RNN model. Parameter paths follow the native
 // module's names (self.encoder.rnn.weight_ih_l0, self.attention.key_layer.weight, ...).

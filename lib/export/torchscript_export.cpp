@@ -91,7 +91,7 @@ std::string first_line(const std::string& text) {
 
 }  // namespace
 
-torch::jit::Module script_model(Seq2SeqModel& model, double max_length_a, int64_t max_length_b) {
+torch::jit::Module script_model(Seq2SeqModel& model, double max_length_a, int64_t max_length_b, LengthNorm length_norm) {
   auto cu = std::make_shared<torch::jit::CompilationUnit>();
   torch::jit::Module root(c10::QualifiedName(std::string(kClassPrefix) + "Model"), cu);
   torch::NoGradGuard no_grad;
@@ -123,7 +123,7 @@ torch::jit::Module script_model(Seq2SeqModel& model, double max_length_a, int64_
     } else {
       throw Error("export: unsupported model type (" + model.describe() + ")");
     }
-    root.define(exporting::search_source(max_length_a, max_length_b));
+    root.define(exporting::search_source(max_length_a, max_length_b, length_norm_name(length_norm)));
   } catch (const c10::Error& e) {
     // A bug in the generated source, not a user error; keep the compiler's words.
     throw Error("export: the generated TorchScript does not compile: " + std::string(e.what_without_backtrace()));
@@ -145,7 +145,8 @@ void save_scripted(const torch::jit::Module& module, const std::string& out_path
   commit_temp_file(temp, out_path);
 }
 
-nlohmann::json export_bundle(ModelBundle& bundle, const std::string& out_path, const nlohmann::json& extra_metadata) {
+nlohmann::json export_bundle(ModelBundle& bundle, const std::string& out_path, const nlohmann::json& extra_metadata,
+                             LengthNorm length_norm) {
   if (!bundle.model) throw Error("export: no model to export");
   if (!bundle.tokenizers.source || !bundle.tokenizers.target) throw Error("export: the model has no tokenizers");
   bundle.model->eval();
@@ -153,7 +154,7 @@ nlohmann::json export_bundle(ModelBundle& bundle, const std::string& out_path, c
   const SearchOptions defaults;
   const double max_a = defaults.max_length_a;
   const int64_t max_b = defaults.max_length_b;
-  auto module = script_model(*bundle.model, max_a, max_b);
+  auto module = script_model(*bundle.model, max_a, max_b, length_norm);
 
   nlohmann::json model_config = bundle.config.contains("model") ? bundle.config["model"] : nlohmann::json::object();
   nlohmann::json metadata = {
@@ -169,7 +170,8 @@ nlohmann::json export_bundle(ModelBundle& bundle, const std::string& out_path, c
       {"joint_vocabulary", bundle.tokenizers.joint},
       {"special_ids", {{"pad", SpecialIds::pad}, {"unk", SpecialIds::unk}, {"bos", SpecialIds::bos}, {"eos", SpecialIds::eos}}},
       {"source_input", "SentencePiece ids of the sentence followed by eos"},
-      {"search", {{"length_penalty", 1.0}, {"max_length_a", max_a}, {"max_length_b", max_b}}},
+      {"search",
+       {{"length_norm", length_norm_name(length_norm)}, {"length_penalty", 1.0}, {"max_length_a", max_a}, {"max_length_b", max_b}}},
       {"methods",
        {"translate(src: List[List[int]], beam: int, max_len_a: float, max_len_b: int) -> List[List[int]]",
         "translate_scored(src: List[List[int]], beam: int, max_len_a: float, max_len_b: int, length_penalty: float) -> "
@@ -204,9 +206,11 @@ nlohmann::json export_bundle(ModelBundle& bundle, const std::string& out_path, c
   return metadata;
 }
 
-nlohmann::json export_run_dir(const std::string& run_dir, const std::string& which, const std::string& out_path) {
-  auto bundle = load_model_bundle(run_dir, which, torch::kCPU);
+nlohmann::json export_run_dir(const std::string& run_dir, const RunExportOptions& options, const std::string& out_path) {
+  auto bundle = options.average_last > 0 ? load_averaged_bundle(run_dir, options.average_last, torch::kCPU)
+                                         : load_model_bundle(run_dir, options.checkpoint, torch::kCPU);
   nlohmann::json extra = nlohmann::json::object();
+  if (!bundle.averaged_from.empty()) extra["averaged_checkpoints"] = bundle.averaged_from;
 
   // Which data trained it: the corpus directory and the sizes of its training files.
   const auto& data = bundle.config.contains("data") ? bundle.config["data"] : nlohmann::json::object();
@@ -235,7 +239,7 @@ nlohmann::json export_run_dir(const std::string& run_dir, const std::string& whi
     // The checkpoint loaded a moment ago; a state we cannot read only costs the step count.
   }
   extra["run_dir"] = run_dir;
-  return export_bundle(bundle, out_path, extra);
+  return export_bundle(bundle, out_path, extra, options.length_norm);
 }
 
 bool is_exported_model(const std::string& path) {
@@ -328,6 +332,15 @@ ExportedTranslator::ExportedTranslator(const std::string& path, const torch::Dev
   if (options_.search.nbest > 1) throw Error("--nbest is not available for an exported model (" + path + ")");
   if (options_.search.keep_attention) throw Error("attention output is not available for an exported model (" + path + ")");
   if (!options_.search.use_cache) throw Error("an exported model always decodes with its cache (" + path + ")");
+  const auto& search = model_.metadata().value("search", nlohmann::json::object());
+  const std::string norm = search.is_object() ? search.value("length_norm", std::string("gnmt")) : "gnmt";
+  if (norm != length_norm_name(options_.search.length_norm)) {
+    throw UsageError(path + " was exported with length normalisation " + norm + ", not " +
+                     length_norm_name(options_.search.length_norm) + " (export it again with --length-norm)");
+  }
+  if (options_.search.min_length > 0 || options_.search.max_length > 0) {
+    throw UsageError("--min-length and --max-length are not available for an exported model (" + path + ")");
+  }
 }
 
 std::vector<Translation> ExportedTranslator::translate(const std::vector<std::string>& lines, int64_t first_line) {

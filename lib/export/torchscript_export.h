@@ -27,7 +27,9 @@ namespace s2s {
 // The scripted twin of a native model (parameters copied to the CPU). The
 // output length limit of `forward` is int(max_length_a * S) + max_length_b per
 // sentence, S being its own source length, as in the native search.
-torch::jit::Module script_model(Seq2SeqModel& model, double max_length_a = 1.5, int64_t max_length_b = 10);
+// `length_norm` is the normalisation its beam search applies (fixed at export).
+torch::jit::Module script_model(Seq2SeqModel& model, double max_length_a = 1.5, int64_t max_length_b = 10,
+                                LengthNorm length_norm = LengthNorm::gnmt);
 
 // Saves `module` atomically with the given extra files; s2s::Error naming the
 // path on failure.
@@ -37,11 +39,18 @@ void save_scripted(const torch::jit::Module& module, const std::string& out_path
 // Exports an in-memory bundle (model, tokenizers, resolved config).
 // `extra_metadata` is merged into metadata.json. Returns the metadata written.
 nlohmann::json export_bundle(ModelBundle& bundle, const std::string& out_path,
-                             const nlohmann::json& extra_metadata = nlohmann::json::object());
+                             const nlohmann::json& extra_metadata = nlohmann::json::object(),
+                             LengthNorm length_norm = LengthNorm::gnmt);
 
-// Exports a training directory's `which` (best | last) checkpoint, adding the
-// training data fingerprint and the last dev BLEU to the metadata.
-nlohmann::json export_run_dir(const std::string& run_dir, const std::string& which, const std::string& out_path);
+struct RunExportOptions {
+  std::string checkpoint = "best";            // checkpoint_<name>.pt of the run (best, last, ema, avg, ...)
+  int average_last = 0;                       // > 0: the parameter average of the run's last N kept checkpoints instead
+  LengthNorm length_norm = LengthNorm::gnmt;  // recorded in metadata.json and used by the exported search
+};
+
+// Exports a training directory's checkpoint, adding the training data
+// fingerprint and the last dev BLEU to the metadata.
+nlohmann::json export_run_dir(const std::string& run_dir, const RunExportOptions& options, const std::string& out_path);
 
 // True when `path` names a file (an exported model, or something that claims
 // to be) rather than a training directory.

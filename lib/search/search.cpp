@@ -8,11 +8,35 @@
 #include "util/error.h"
 
 namespace s2s {
+
+LengthNorm parse_length_norm(const std::string& name) {
+  if (name == "gnmt") return LengthNorm::gnmt;
+  if (name == "average") return LengthNorm::average;
+  if (name == "none") return LengthNorm::none;
+  throw UsageError("length normalisation must be gnmt, average or none, not \"" + name + "\"");
+}
+
+std::string length_norm_name(LengthNorm norm) {
+  switch (norm) {
+    case LengthNorm::gnmt: return "gnmt";
+    case LengthNorm::average: return "average";
+    case LengthNorm::none: return "none";
+  }
+  return "gnmt";
+}
+
+double length_normalized(double log_prob, size_t length, LengthNorm norm, double alpha) {
+  if (norm == LengthNorm::none || alpha == 0.0) return log_prob;
+  const double n = static_cast<double>(length);
+  if (norm == LengthNorm::average) return log_prob / std::pow(n, alpha);
+  return log_prob / std::pow((5.0 + n) / 6.0, alpha);
+}
+
 namespace {
 
-double length_normalized(double log_prob, size_t length, double alpha) {
-  if (alpha == 0.0) return log_prob;
-  return log_prob / std::pow((5.0 + static_cast<double>(length)) / 6.0, alpha);
+// Forbids EOS while fewer than min_length tokens were produced (step t has produced t).
+void forbid_early_end(torch::Tensor& log_probs, int64_t t, const SearchOptions& options) {
+  if (t < options.min_length) log_probs.select(1, SpecialIds::eos).fill_(-std::numeric_limits<double>::infinity());
 }
 
 // Steps the decoder by one token, with or without reusing its state. Without
@@ -39,7 +63,9 @@ std::vector<int64_t> output_limits(const torch::Tensor& cpu_lengths, const Searc
   std::vector<int64_t> limits;
   for (int64_t b = 0; b < cpu_lengths.size(0); ++b) {
     const int64_t length = cpu_lengths[b].item<int64_t>();
-    limits.push_back(static_cast<int64_t>(options.max_length_a * length) + options.max_length_b);
+    int64_t limit = static_cast<int64_t>(options.max_length_a * length) + options.max_length_b;
+    if (options.max_length > 0) limit = std::min(limit, options.max_length);
+    limits.push_back(limit);
   }
   return limits;
 }
@@ -69,6 +95,7 @@ std::vector<std::vector<Hypothesis>> greedy(Seq2SeqModel& model, const torch::Te
   auto prefix = tokens.unsqueeze(1);
   for (int64_t t = 0; remaining > 0; ++t) {
     auto log_probs = next_log_probs(model, state, encoded, prefix, tokens, options.use_cache);  // (B, V)
+    forbid_early_end(log_probs, t, options);
     auto [best, best_ids] = log_probs.max(-1);
     tokens = best_ids;
     if (!options.use_cache) prefix = torch::cat({prefix, tokens.unsqueeze(1)}, 1);
@@ -91,7 +118,7 @@ std::vector<std::vector<Hypothesis>> greedy(Seq2SeqModel& model, const torch::Te
   }
   std::vector<std::vector<Hypothesis>> out(B);
   for (int64_t b = 0; b < B; ++b) {
-    hyps[b].score = length_normalized(hyps[b].log_prob, hyps[b].tokens.size() + 1, options.length_penalty);
+    hyps[b].score = length_normalized(hyps[b].log_prob, hyps[b].tokens.size() + 1, options.length_norm, options.length_penalty);
     out[b].push_back(std::move(hyps[b]));
   }
   return out;
@@ -105,8 +132,8 @@ struct BeamEntry {
 };
 
 // A path ended here (by EOS, or cut by the length limit), scored at its length with EOS.
-Hypothesis ended(BeamEntry&& entry, double alpha) {
-  const double score = length_normalized(entry.log_prob, entry.tokens.size() + 1, alpha);
+Hypothesis ended(BeamEntry&& entry, const SearchOptions& options) {
+  const double score = length_normalized(entry.log_prob, entry.tokens.size() + 1, options.length_norm, options.length_penalty);
   return Hypothesis{std::move(entry.tokens), entry.log_prob, score, std::move(entry.attention)};
 }
 
@@ -130,14 +157,13 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
   auto state = model.start(encoded);
   auto cpu_lengths = lengths.to(torch::kCPU);
   const auto limits = output_limits(cpu_lengths, options);
-  const double alpha = options.length_penalty;
 
   std::vector<std::vector<BeamEntry>> beams(B, std::vector<BeamEntry>(1));  // start: one empty path each
   std::vector<std::vector<Hypothesis>> finished(B);                         // the best K ended paths, best first
   std::vector<char> done(B, 0);
   for (int64_t b = 0; b < B; ++b) {
     if (limits[b] <= 0) {
-      keep_best(finished[b], ended(std::move(beams[b].front()), alpha), K);
+      keep_best(finished[b], ended(std::move(beams[b].front()), options), K);
       done[b] = 1;
     }
   }
@@ -147,6 +173,7 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
 
   for (int64_t t = 0; !all_done(); ++t) {
     auto log_probs = next_log_probs(model, state, encoded, prefix, tokens, options.use_cache).to(torch::kDouble);  // (B*K, V)
+    forbid_early_end(log_probs, t, options);
     const int64_t V = log_probs.size(1);
     // Cumulative scores of each row's path; rows without a live path get -inf.
     std::vector<double> base(B * K, -std::numeric_limits<double>::infinity());
@@ -180,7 +207,7 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
           if (attention.defined()) child.attention.push_back(attention_row(attention, b * K + k, cpu_lengths[b].item<int64_t>()));
         }
         if (token == SpecialIds::eos) {
-          keep_best(finished[b], ended(std::move(child), alpha), K);
+          keep_best(finished[b], ended(std::move(child), options), K);
           continue;
         }
         child.tokens.push_back(token);
@@ -194,7 +221,7 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
         done[b] = 1;
       } else if (t + 1 >= limits[b]) {
         // Paths cut by the length limit compete with the finished ones.
-        for (auto& entry : live) keep_best(finished[b], ended(std::move(entry), alpha), K);
+        for (auto& entry : live) keep_best(finished[b], ended(std::move(entry), options), K);
         live.clear();
         done[b] = 1;
       } else if (static_cast<int64_t>(finished[b].size()) >= K) {
@@ -204,7 +231,8 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
         // every continuation (log-probabilities only fall); with a penalty,
         // longer paths are divided by more, and this is the usual estimate.
         const BeamEntry& best_live = live.front();
-        const double ending_now = length_normalized(best_live.log_prob, best_live.tokens.size() + 1, alpha);
+        const double ending_now = length_normalized(best_live.log_prob, best_live.tokens.size() + 1, options.length_norm,
+                                                    options.length_penalty);
         if (ending_now <= finished[b][K - 1].score) done[b] = 1;
       }
     }
@@ -239,6 +267,7 @@ std::vector<std::vector<Hypothesis>> search(Seq2SeqModel& model, const torch::Te
                                             const SearchOptions& options) {
   if (options.beam < 1) throw Error("beam size must be at least 1");
   if (options.nbest < 1 || options.nbest > options.beam) throw Error("nbest must be between 1 and the beam size");
+  if (options.min_length < 0 || options.max_length < 0) throw Error("min and max output lengths cannot be negative");
   torch::NoGradGuard no_grad;
   if (options.beam == 1 && options.greedy_shortcut) return greedy(model, src, lengths, options);
   return beam_search(model, src, lengths, options);

@@ -4,16 +4,32 @@
 // reuses the model's state (RNN hidden state, Transformer key/value cache).
 #include <torch/torch.h>
 
+#include <string>
 #include <vector>
 
 #include "models/seq2seq.h"
 
 namespace s2s {
 
+// How a finished hypothesis's log-probability becomes its score, |y| counting EOS:
+//   gnmt     log p / ((5 + |y|) / 6)^alpha   (Wu et al. 2016; Marian, OpenNMT-py)
+//   average  log p / |y|^alpha               (fairseq's --lenpen; alpha 1 = per-token average)
+//   none     log p                           (alpha ignored)
+enum class LengthNorm { gnmt, average, none };
+LengthNorm parse_length_norm(const std::string& name);  // s2s::UsageError for another name
+std::string length_norm_name(LengthNorm norm);
+double length_normalized(double log_prob, size_t length, LengthNorm norm, double alpha);
+
 struct SearchOptions {
   int beam = 1;                  // 1 = greedy
   int nbest = 1;                 // hypotheses returned per sentence (<= beam)
-  double length_penalty = 1.0;   // GNMT alpha: score = log p / ((5 + |y|) / 6)^alpha
+  LengthNorm length_norm = LengthNorm::gnmt;
+  double length_penalty = 1.0;   // alpha of length_norm
+  // EOS is not allowed before min_length output tokens (fairseq's --min-len);
+  // the length limit below still ends a sentence that reaches it first.
+  int64_t min_length = 0;
+  // An absolute cap on every output (0 = none), applied on top of a * |src| + b.
+  int64_t max_length = 0;
   // Output length limit of each sentence: floor(a * |src|) + b tokens, |src| being
   // that sentence's own source length (EOS included), so that a sentence's output
   // does not depend on the sentences batched with it.

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "text/spm_bridge/spm_bridge.h"
 #include "util/error.h"
@@ -23,6 +24,9 @@ struct Bridge {
   decltype(&s2s_spm_vocab_size) vocab_size;
   decltype(&s2s_spm_encode) encode;
   decltype(&s2s_spm_decode) decode;
+  decltype(&s2s_spm_set_random_seed) set_random_seed;
+  decltype(&s2s_spm_sample_encode) sample_encode;
+  decltype(&s2s_spm_take_sample) take_sample;
   decltype(&s2s_spm_id_to_piece) id_to_piece;
   decltype(&s2s_spm_serialize) serialize;
 };
@@ -77,6 +81,9 @@ const Bridge& bridge() {
     resolve(library, "s2s_spm_vocab_size", loaded.vocab_size);
     resolve(library, "s2s_spm_encode", loaded.encode);
     resolve(library, "s2s_spm_decode", loaded.decode);
+    resolve(library, "s2s_spm_set_random_seed", loaded.set_random_seed);
+    resolve(library, "s2s_spm_sample_encode", loaded.sample_encode);
+    resolve(library, "s2s_spm_take_sample", loaded.take_sample);
     resolve(library, "s2s_spm_id_to_piece", loaded.id_to_piece);
     resolve(library, "s2s_spm_serialize", loaded.serialize);
   });
@@ -164,6 +171,38 @@ std::vector<int> Tokenizer::encode(const std::string& text) const {
           "cannot encode text");
   }
   return std::vector<int>(ids.begin(), ids.end());
+}
+
+std::vector<std::vector<int>> Tokenizer::sample_encode_lines(const std::vector<std::string>& lines, int nbest,
+                                                             double alpha, uint32_t seed) const {
+  std::vector<std::vector<int>> out(lines.size());
+  std::string error;
+  // SentencePiece treats seed 0xFFFFFFFF as "unseeded" (random): keep clear of it.
+  const uint32_t usable_seed = seed == 0xFFFFFFFFu ? 0u : seed;
+  std::thread sampler([&] {
+    // The seed is global in SentencePiece and read when a thread makes its first
+    // draw: one sampler thread at a time.
+    static std::mutex seeding;
+    std::lock_guard<std::mutex> lock(seeding);
+    bridge().set_random_seed(usable_seed);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      size_t count = 0;
+      if (bridge().sample_encode(handle_->processor, lines[i].data(), lines[i].size(), nbest, static_cast<float>(alpha),
+                                 &count) != 0) {
+        error = bridge().last_error();
+        return;
+      }
+      std::vector<int32_t> ids(count);
+      if (bridge().take_sample(ids.data(), ids.size()) != 0) {
+        error = bridge().last_error();
+        return;
+      }
+      out[i].assign(ids.begin(), ids.end());
+    }
+  });
+  sampler.join();
+  if (!error.empty()) throw Error("cannot sample a segmentation: " + error);
+  return out;
 }
 
 std::string Tokenizer::decode(const std::vector<int>& ids) const {

@@ -43,6 +43,13 @@ class Tokenizer {
   static void train(const SentencePieceTrainOptions& options);
 
   std::vector<int> encode(const std::string& text) const;
+  // Subword regularisation: one sampled segmentation of each line (unigram:
+  // among the `nbest` best, -1 = all, smoothed by `alpha`; BPE: dropout
+  // probability `alpha`). The same seed gives the same segmentations: the lines
+  // are sampled in a thread of their own, whose SentencePiece generator starts
+  // from `seed`.
+  std::vector<std::vector<int>> sample_encode_lines(const std::vector<std::string>& lines, int nbest, double alpha,
+                                                    uint32_t seed) const;
   std::string decode(const std::vector<int>& ids) const;
   // The pieces of `text` (for attention plots); same segmentation as encode.
   std::vector<std::string> encode_pieces(const std::string& text) const;

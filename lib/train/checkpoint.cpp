@@ -65,6 +65,11 @@ void save_checkpoint(const std::string& path, const CheckpointContents& contents
     contents.optimizer->save(optimizer_archive);
     archive.write("optimizer", optimizer_archive);
   }
+  if (contents.ema_model != nullptr) {
+    torch::serialize::OutputArchive ema_archive;
+    contents.ema_model->save(ema_archive);
+    archive.write("ema", ema_archive);
+  }
   archive.write("trainer_state", c10::IValue(contents.trainer_state.dump()));
   if (contents.rng_state.defined()) archive.write("rng_state", contents.rng_state);
   std::ostringstream buffer;
@@ -109,6 +114,11 @@ void load_checkpoint(const std::string& path, CheckpointContents& contents) {
     if (contents.optimizer != nullptr) {
       torch::serialize::InputArchive optimizer_archive;
       if (archive.try_read("optimizer", optimizer_archive)) contents.optimizer->load(optimizer_archive);
+    }
+    if (contents.ema_model != nullptr) {
+      torch::serialize::InputArchive ema_archive;
+      contents.ema_loaded = archive.try_read("ema", ema_archive);
+      if (contents.ema_loaded) contents.ema_model->load(ema_archive);
     }
     c10::IValue state;
     archive.read("trainer_state", state);

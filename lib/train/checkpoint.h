@@ -16,6 +16,8 @@ namespace s2s {
 struct CheckpointContents {
   torch::nn::Module* model = nullptr;        // saved / loaded in place
   torch::optim::Optimizer* optimizer = nullptr;  // optional
+  torch::nn::Module* ema_model = nullptr;    // optional: the moving average of the weights (train.ema_decay)
+  bool ema_loaded = false;                   // set by load_checkpoint when the file held an average
   nlohmann::json trainer_state;              // step, epoch, position, schedule, metrics
   torch::Tensor rng_state;                   // the CPU generator's state
   std::string config_origin = "its config";  // where the model's shape came from, named in mismatch errors

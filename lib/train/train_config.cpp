@@ -21,6 +21,11 @@ nlohmann::json default_train_config() {
            {"max_length", 128},      // drop training pairs with more subword tokens on either side
            {"max_tokens", 4096},     // batch budget: sentences x padded length
            {"max_sentences", 0},     // 0 = no limit per batch
+           // Subword regularisation (Kudo 2018; BPE-dropout for a BPE model): each
+           // epoch re-encodes the training text by sampling segmentations, seeded
+           // from train.seed and the epoch. 0 = off; never applied to dev or test.
+           {"sample_alpha", 0.0},    // unigram: smoothing of the sampling distribution; bpe: dropout probability
+           {"sample_nbest", -1},     // unigram: sample among the n best segmentations (-1 = all of them)
        }},
       {"model", nlohmann::json::object()},
       {"train",
@@ -46,6 +51,8 @@ nlohmann::json default_train_config() {
            {"device", "cpu"},              // cpu | cuda
            {"log_every", 20},              // steps between progress lines
            {"nonfinite_loss", "stop"},     // stop | skip: what a NaN/inf loss does
+           {"keep_last", 0},               // keep the checkpoints of the last N evaluations (checkpoint_step<N>.pt) for `s2s average`
+           {"ema_decay", 0.0},             // > 0: keep an exponential moving average of the weights (checkpoint_ema.pt)
        }},
       {"eval",
        {
@@ -128,6 +135,12 @@ void check_ranges(const nlohmann::json& resolved) {
   check.integer("data", "max_length", 1, kLarge, " (subword tokens)");
   check.integer("data", "max_tokens", 1, kLarge);
   check.integer("data", "max_sentences", 0, kLarge, " (0 = no limit)");
+  check.real("data", "sample_alpha", 0, 1000, false, false, " (0 = no subword sampling)");
+  check.integer("data", "sample_nbest", -1, 1000, " (-1 = sample from every segmentation)");
+  if (resolved["data"]["sample_nbest"].get<int64_t>() == 0 || resolved["data"]["sample_nbest"].get<int64_t>() == 1) {
+    throw UsageError("config key data.sample_nbest must be -1 (every segmentation) or at least 2, not " +
+                     resolved["data"]["sample_nbest"].dump());
+  }
 
   check.choice("train", "optimizer", {"adam", "adamw"});
   check.real("train", "learning_rate", 0, kInf, true, false);
@@ -150,6 +163,8 @@ void check_ranges(const nlohmann::json& resolved) {
   check.choice("train", "device", {"cpu", "cuda"});
   check.integer("train", "log_every", 0, kLarge);
   check.choice("train", "nonfinite_loss", {"stop", "skip"});
+  check.integer("train", "keep_last", 0, 1000, " (0 = keep none)");
+  check.real("train", "ema_decay", 0, 1, false, true, " (0 = no moving average)");
   const auto& train = resolved["train"];
   if (train["max_steps"].get<int64_t>() == 0 && train["max_minutes"].get<double>() == 0 &&
       train["max_epochs"].get<int64_t>() == 0) {

@@ -16,9 +16,12 @@
 #include <sstream>
 
 #include "data/dataset.h"
+#include "data/subword_sampling.h"
 #include "metrics/bleu.h"
 #include "models/seq2seq.h"
 #include "train/checkpoint.h"
+#include "train/checkpoint_average.h"
+#include "train/ema.h"
 #include "train/loss.h"
 #include "train/runtime.h"
 #include "train/schedule.h"
@@ -103,7 +106,15 @@ class Trainer {
 
  private:
   void load_data();
+  // Loads the weights of options_.init_from after checking its model and tokenizer.
+  void initialize_from_run();
+  // Replaces the training ids with this epoch's sampled segmentations (data.sample_alpha).
+  void resample_training_data(int64_t epoch);
   void save(const std::string& name);
+  // The weights (and trainer state) alone: kept checkpoints and the moving average.
+  void save_weights(const std::string& name, torch::nn::Module& weights);
+  // Writes this evaluation's kept checkpoint and removes those beyond train.keep_last.
+  void keep_checkpoint();
   // Loads checkpoint_last.pt into the model, optimizer and progress (nothing on disk changes).
   void resume();
   // Refuses a resumed config whose model or data differ from the run's config.json.
@@ -117,6 +128,8 @@ class Trainer {
   // data-parallel all-reduce will go).
   void apply_gradients(double learning_rate);
   nlohmann::json evaluate();
+  // Dev loss (and BLEU when eval.bleu) of one set of weights, keys suffixed with `suffix`.
+  void evaluate_weights(ModelPtr weights, const std::string& suffix, nlohmann::json& result);
   void log_metrics(const nlohmann::json& record);
   void set_learning_rate(double lr);
 
@@ -127,6 +140,9 @@ class Trainer {
   EncodedSplit train_, dev_;
   std::vector<std::string> dev_sources_, dev_references_;
   ModelPtr model_;
+  ModelPtr ema_model_;  // the moving average of model_'s weights (train.ema_decay > 0)
+  std::unique_ptr<SubwordSampler> sampler_;
+  int64_t sampled_epoch_ = -1;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<LearningRateSchedule> schedule_;
   Progress progress_;
@@ -151,7 +167,23 @@ Trainer::Trainer(const TrainOptions& options) : options_(options), cfg_(options_
 
   load_data();
   model_ = build_model(cfg_["model"], tokenizers_.source->vocab_size(), tokenizers_.target->vocab_size());
+  if (!options_.init_from.empty() && !options_.resume) initialize_from_run();
   model_->to(device_);
+  if (train["ema_decay"].get<double>() > 0) {
+    ema_model_ = build_model(cfg_["model"], tokenizers_.source->vocab_size(), tokenizers_.target->vocab_size());
+    ema_model_->to(device_);
+    for (auto& p : ema_model_->parameters()) p.set_requires_grad(false);
+    copy_weights(*ema_model_, *model_);
+    ema_model_->eval();
+  }
+  if (cfg_["data"]["sample_alpha"].get<double>() > 0) {
+    SubwordSamplingOptions sampling;
+    sampling.alpha = cfg_["data"]["sample_alpha"].get<double>();
+    sampling.nbest = cfg_["data"]["sample_nbest"].get<int>();
+    sampling.seed = train["seed"].get<uint64_t>();
+    sampling.max_length = cfg_["data"]["max_length"].get<int64_t>();
+    sampler_ = std::make_unique<SubwordSampler>(cfg_["data"]["dir"].get<std::string>(), train_, tokenizers_, sampling);
+  }
 
   const double lr = train["learning_rate"];
   if (train["optimizer"] == "adamw") {
@@ -199,8 +231,66 @@ void Trainer::check_resumed_config() const {
   for (auto it = cfg_["model"].begin(); it != cfg_["model"].end(); ++it) {
     if (differs("model", it.key())) refuse("model", it.key());
   }
-  for (const char* key : {"dir", "max_length"}) {
+  for (const char* key : {"dir", "max_length", "sample_alpha", "sample_nbest"}) {
     if (differs("data", key)) refuse("data", key);
+  }
+}
+
+void Trainer::initialize_from_run() {
+  // RUN or RUN/checkpoint_<name>.pt
+  std::string run_dir = options_.init_from, checkpoint;
+  if (exists(run_dir) && !std::filesystem::is_directory(run_dir)) {
+    checkpoint = run_dir;
+    run_dir = std::filesystem::path(run_dir).parent_path().string();
+    if (run_dir.empty()) run_dir = ".";
+  } else {
+    checkpoint = run_dir + "/checkpoint_best.pt";
+    if (!exists(checkpoint)) checkpoint = run_dir + "/checkpoint_last.pt";
+  }
+  const std::string saved_path = run_dir + "/config.json";
+  if (!exists(options_.init_from)) throw UsageError("--init-from: " + options_.init_from + " does not exist");
+  if (!exists(saved_path)) throw UsageError("--init-from: " + run_dir + " is not a training directory (no config.json)");
+  if (!exists(checkpoint)) throw UsageError("--init-from: " + run_dir + " has no checkpoint");
+  const nlohmann::json saved = read_json_file(saved_path);
+  if (!saved.is_object() || !saved.contains("model") || !saved["model"].is_object()) {
+    throw Error("--init-from: " + saved_path + " has no model section");
+  }
+  // Every model key, in both directions, so an added or missing key is named too;
+  // only dropout rates, which shape no parameter, may change for fine-tuning.
+  nlohmann::json keys = saved["model"];
+  keys.update(cfg_["model"]);
+  for (auto it = keys.begin(); it != keys.end(); ++it) {
+    if (it.key().find("dropout") != std::string::npos) continue;
+    const nlohmann::json ours = cfg_["model"].value(it.key(), nlohmann::json()), theirs = saved["model"].value(it.key(), nlohmann::json());
+    if (ours != theirs) {
+      throw UsageError("--init-from: config key model." + it.key() + " is " + ours.dump() + " here but " + theirs.dump() +
+                       " in " + saved_path + "; fine-tuning keeps the model of the run it starts from");
+    }
+  }
+  const CorpusTokenizers theirs = CorpusTokenizers::load(run_dir);
+  if (theirs.source->serialized() != tokenizers_.source->serialized() ||
+      theirs.target->serialized() != tokenizers_.target->serialized()) {
+    throw UsageError("--init-from: the tokenizer of data.dir " + cfg_["data"]["dir"].get<std::string>() +
+                     " is not the one of " + run_dir + "; prepare the new corpus with its tokenizer "
+                     "(s2s prepare --tokenizer-from " + run_dir + ")");
+  }
+  CheckpointContents contents;
+  contents.model = model_.get();
+  contents.config_origin = saved_path;
+  load_checkpoint(checkpoint, contents);
+  if (!options_.quiet) std::cerr << "initialised the weights from " << checkpoint << "\n";
+}
+
+void Trainer::resample_training_data(int64_t epoch) {
+  if (!sampler_ || sampled_epoch_ == epoch) return;
+  SampledEpoch sampled = sampler_->sample(epoch);
+  train_.ids = std::move(sampled.ids);
+  sampled_epoch_ = epoch;
+  if (!options_.quiet) {
+    std::cerr << "epoch " << epoch + 1 << ": sampled subword segmentations of " << train_.ids.size() << " pairs in "
+              << std::fixed << std::setprecision(1) << sampled.seconds << std::defaultfloat << " s";
+    if (sampled.deterministic > 0) std::cerr << " (" << sampled.deterministic << " over data.max_length kept as encoded)";
+    std::cerr << "\n";
   }
 }
 
@@ -231,12 +321,26 @@ void Trainer::prepare_run_directory() {
       write_text_atomically(metrics_path_, kept);
     }
     repair_best_checkpoint();
+    // Kept checkpoints of evaluations after the resumed step belong to the lost future too.
+    for (const auto& kept : kept_checkpoints(options_.run_dir)) {
+      if (kept.step > progress_.step) std::filesystem::remove(kept.path, error);
+    }
+    const std::string ema_path = options_.run_dir + "/checkpoint_ema.pt";
+    if (ema_model_ && exists(ema_path)) {
+      int64_t ema_step = -1;
+      try {
+        ema_step = read_checkpoint_state(ema_path).value("step", int64_t{-1});
+      } catch (const Error&) {
+      }
+      if (ema_step > progress_.step) save_weights("checkpoint_ema.pt", *ema_model_);
+    }
   } else {
     // A directory without checkpoint_last.pt holds at most an attempt that died
     // before its first checkpoint: its metrics would mix with this run's.
-    for (const char* name : {"/metrics.jsonl", "/summary.json", "/checkpoint_best.pt"}) {
+    for (const char* name : {"/metrics.jsonl", "/summary.json", "/checkpoint_best.pt", "/checkpoint_ema.pt"}) {
       std::filesystem::remove(options_.run_dir + name, error);
     }
+    for (const auto& kept : kept_checkpoints(options_.run_dir)) std::filesystem::remove(kept.path, error);
   }
   // The run directory is self-contained: config and tokenizer models beside the
   // checkpoints (a resumed run rewrites only what changed).
@@ -309,6 +413,7 @@ void Trainer::save(const std::string& name) {
   CheckpointContents contents;
   contents.model = model_.get();
   contents.optimizer = optimizer_.get();
+  contents.ema_model = ema_model_.get();
   contents.trainer_state = state;
   {
     auto generator = at::detail::getDefaultCPUGenerator();
@@ -318,14 +423,37 @@ void Trainer::save(const std::string& name) {
   save_checkpoint(options_.run_dir + "/" + name, contents);
 }
 
+void Trainer::save_weights(const std::string& name, torch::nn::Module& weights) {
+  nlohmann::json state = progress_.to_json();
+  state["model_description"] = model_->describe();
+  CheckpointContents contents;
+  contents.model = &weights;
+  contents.trainer_state = state;
+  save_checkpoint(options_.run_dir + "/" + name, contents);
+}
+
+void Trainer::keep_checkpoint() {
+  const int64_t keep = cfg_["train"]["keep_last"].get<int64_t>();
+  if (keep <= 0) return;
+  save_weights(kept_checkpoint_name(progress_.step), *model_);
+  auto kept = kept_checkpoints(options_.run_dir);
+  std::error_code error;
+  for (size_t i = 0; i + keep < kept.size(); ++i) std::filesystem::remove(kept[i].path, error);
+}
+
 void Trainer::resume() {
   CheckpointContents contents;
   contents.model = model_.get();
   contents.optimizer = optimizer_.get();
+  contents.ema_model = ema_model_.get();
   contents.config_origin = "the resumed config";
   load_checkpoint(options_.run_dir + "/checkpoint_last.pt", contents);
   progress_.from_json(contents.trainer_state);
   schedule_->restore(contents.trainer_state.at("schedule"));
+  if (ema_model_ && !contents.ema_loaded) {
+    copy_weights(*ema_model_, *model_);
+    if (!options_.quiet) std::cerr << "the resumed checkpoint has no moving average; it starts from the current weights\n";
+  }
   if (contents.rng_state.defined()) {
     auto generator = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(generator.mutex());
@@ -358,12 +486,22 @@ void Trainer::apply_gradients(double learning_rate) {
   set_learning_rate(learning_rate);
   optimizer_->step();
   optimizer_->zero_grad();
+  if (ema_model_) {
+    ema_update(*ema_model_, *model_, ema_decay_at(cfg_["train"]["ema_decay"].get<double>(), progress_.step + 1));
+  }
 }
 
 nlohmann::json Trainer::evaluate() {
   torch::NoGradGuard no_grad;
   model_->eval();
   nlohmann::json result = {{"type", "eval"}, {"step", progress_.step}};
+  evaluate_weights(model_, "", result);
+  if (ema_model_) evaluate_weights(ema_model_, "_ema", result);
+  model_->train();
+  return result;
+}
+
+void Trainer::evaluate_weights(ModelPtr weights, const std::string& suffix, nlohmann::json& result) {
   // Dev loss over every dev pair (plain NLL per token).
   BatchingOptions batching;
   batching.max_tokens = cfg_["data"]["max_tokens"].get<int64_t>();
@@ -373,17 +511,17 @@ nlohmann::json Trainer::evaluate() {
   int64_t tokens = 0;
   for (const auto& indices : make_batches(dev_.ids, batching, 0)) {
     Batch batch = collate(dev_.ids, indices);
-    auto encoded = model_->encode(batch.src.to(device_), batch.src_lengths.to(device_));
-    auto out = model_->decode(encoded, batch.trg_in.to(device_));
+    auto encoded = weights->encode(batch.src.to(device_), batch.src_lengths.to(device_));
+    auto out = weights->decode(encoded, batch.trg_in.to(device_));
     nll += label_smoothed_loss(out.logits, batch.trg_out.to(device_), 0.0).nll.item<double>();
     tokens += batch.target_tokens;
   }
   if (tokens > 0) {
-    result["dev_loss"] = nll / tokens;
-    result["dev_perplexity"] = std::exp(nll / tokens);
+    result["dev_loss" + suffix] = nll / tokens;
+    result["dev_perplexity" + suffix] = std::exp(nll / tokens);
   }
   if (cfg_["eval"]["bleu"].get<bool>() && !dev_sources_.empty()) {
-    ModelBundle bundle{model_, tokenizers_, cfg_, device_, ""};
+    ModelBundle bundle{weights, tokenizers_, cfg_, device_, "", {}};
     TranslationOptions translation;
     translation.search.beam = cfg_["eval"]["beam"].get<int>();
     translation.search.max_length_a = cfg_["eval"]["max_length_a"].get<double>();
@@ -391,11 +529,9 @@ nlohmann::json Trainer::evaluate() {
     translation.input_name = cfg_["data"]["dir"].get<std::string>() + "/dev.src";
     auto start = Clock::now();
     auto hyps = Translator(bundle, translation).translate_text(dev_sources_);
-    result["dev_bleu"] = corpus_bleu(hyps, {dev_references_}).score;
-    result["dev_decode_seconds"] = seconds_since(start);
+    result["dev_bleu" + suffix] = corpus_bleu(hyps, {dev_references_}).score;
+    result["dev_decode_seconds" + suffix] = seconds_since(start);
   }
-  model_->train();
-  return result;
 }
 
 void Trainer::log_metrics(const nlohmann::json& record) {
@@ -454,11 +590,15 @@ TrainSummary Trainer::run() {
     // Best before last: a kill between the two leaves best ahead of last, never stale.
     if (improved) save("checkpoint_best.pt");
     fault_point("between_checkpoints");
+    keep_checkpoint();
+    if (ema_model_) save_weights("checkpoint_ema.pt", *ema_model_);
     save("checkpoint_last.pt");
     if (!options_.quiet) {
       std::cerr << "eval step " << progress_.step << " | dev loss " << std::fixed << std::setprecision(3)
                 << record.value("dev_loss", 0.0);
       if (record.contains("dev_bleu")) std::cerr << " | dev BLEU " << std::setprecision(2) << record["dev_bleu"].get<double>();
+      if (record.contains("dev_bleu_ema")) std::cerr << " (EMA " << record["dev_bleu_ema"].get<double>() << ")";
+      else if (record.contains("dev_loss_ema")) std::cerr << " (EMA loss " << std::setprecision(3) << record["dev_loss_ema"].get<double>() << ")";
       std::cerr << (improved ? " | best so far" : "") << "\n" << std::defaultfloat;
     }
   };
@@ -473,6 +613,7 @@ TrainSummary Trainer::run() {
     if (!options_.quiet) std::cerr << "the run already reached its budget (" << stop_reason << ") at step " << progress_.step << "\n";
   }
   while (stop_reason.empty()) {
+    resample_training_data(progress_.epoch);
     auto batches = make_batches(train_.ids, batching, progress_.epoch);
     while (stop_reason.empty() && progress_.batch_in_epoch < static_cast<int64_t>(batches.size())) {
       const int64_t begin = progress_.batch_in_epoch;

@@ -10,6 +10,10 @@ struct TrainOptions {
   nlohmann::json config;     // resolved (train_config.h)
   std::string run_dir;       // checkpoints, metrics.jsonl, config.json, tokenizer models
   bool resume = false;       // continue from run_dir/checkpoint_last.pt
+  // Fine-tuning: start from the weights of this run directory's best checkpoint
+  // (or of a checkpoint file inside one) — not its optimizer, schedule or data
+  // position. Its model config must match; its tokenizer must be data.dir's.
+  std::string init_from;
   bool quiet = false;        // no progress lines on stderr
 };
 

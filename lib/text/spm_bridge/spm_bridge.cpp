@@ -100,6 +100,29 @@ S2S_EXPORT int s2s_spm_encode(const s2s_spm_processor* processor, const char* te
   }
 }
 
+S2S_EXPORT void s2s_spm_set_random_seed(unsigned int seed) { sentencepiece::SetRandomGeneratorSeed(seed); }
+
+static thread_local std::vector<int> last_sample;
+
+S2S_EXPORT int s2s_spm_sample_encode(const s2s_spm_processor* processor, const char* text, size_t text_size,
+                                     int nbest_size, float alpha, size_t* count) {
+  try {
+    last_sample.clear();
+    auto status = processor->processor.SampleEncode(std::string(text, text_size), nbest_size, alpha, &last_sample);
+    if (!status.ok()) return fail(status.ToString());
+    *count = last_sample.size();
+    return 0;
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
+
+S2S_EXPORT int s2s_spm_take_sample(int32_t* ids, size_t capacity) {
+  if (capacity < last_sample.size()) return fail("the sample has more ids than the buffer holds");
+  for (size_t i = 0; i < last_sample.size(); ++i) ids[i] = last_sample[i];
+  return 0;
+}
+
 S2S_EXPORT int s2s_spm_decode(const s2s_spm_processor* processor, const int32_t* ids, size_t count,
                               char* text, size_t capacity, size_t* size) {
   try {

@@ -27,6 +27,17 @@ int s2s_spm_vocab_size(const s2s_spm_processor* processor);
 int s2s_spm_encode(const s2s_spm_processor* processor, const char* text, size_t text_size,
                    int32_t* ids, size_t capacity, size_t* count);
 
+// Subword sampling (unigram: nbest_size -1 = every segmentation, else among the
+// n best, smoothed by alpha; BPE: dropout probability alpha). The draws come from
+// SentencePiece's per-thread generator, which a thread creates at its first draw
+// from the seed set last by s2s_spm_set_random_seed.
+void s2s_spm_set_random_seed(unsigned int seed);
+// Samples a segmentation of `text`, keeps it for this thread and sets *count.
+int s2s_spm_sample_encode(const s2s_spm_processor* processor, const char* text, size_t text_size,
+                          int nbest_size, float alpha, size_t* count);
+// Copies the ids of this thread's last sample (capacity >= its count).
+int s2s_spm_take_sample(int32_t* ids, size_t capacity);
+
 // Decodes ids into UTF-8 text with the same size protocol (no terminator).
 int s2s_spm_decode(const s2s_spm_processor* processor, const int32_t* ids, size_t count,
                    char* text, size_t capacity, size_t* size);
