@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "command_registry.h"
+#include "search_flags.h"
 #include "data/corpus.h"
 #include "train/runtime.h"
 #include "translate/evaluation.h"
@@ -15,11 +16,9 @@
 namespace {
 
 struct EvaluateFlags {
-  std::string src, checkpoint = "best", device = "cpu", output, length_norm = "gnmt";
+  std::string src, device = "cpu", output;
   std::vector<std::string> models, refs;
-  int beam = 5;
-  double length_penalty = 1.0;
-  int64_t min_length = 0, max_length = 0;
+  s2s::app::SearchFlags search;
   int64_t batch_tokens = 2000;
   int threads = 0;
   bool json = false;
@@ -31,16 +30,7 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
   cmd->add_option("--model", flags->models, "Training directory; repeat it for an ensemble")->required();
   cmd->add_option("--src", flags->src, "Source file")->required();
   cmd->add_option("--ref", flags->refs, "Reference file (repeatable)")->required();
-  cmd->add_option("--checkpoint", flags->checkpoint, "best, last, ema, avg or step<N> (checkpoint_<name>.pt of the run)");
-  cmd->add_option("--beam", flags->beam, "Beam size (1 = greedy)")->check(CLI::Range(1, 1000));
-  cmd->add_option("--length-penalty", flags->length_penalty, "Length penalty alpha (of --length-norm)")
-      ->check(CLI::Range(-10.0, 10.0));
-  cmd->add_option("--length-norm", flags->length_norm,
-                  "gnmt: log p / ((5+|y|)/6)^alpha; average: log p / |y|^alpha (fairseq); none: log p")
-      ->check(CLI::IsMember({"gnmt", "average", "none"}));
-  cmd->add_option("--min-length", flags->min_length, "No EOS before this many output tokens")->check(CLI::Range(0, 1000000));
-  cmd->add_option("--max-length", flags->max_length, "At most this many output tokens (0 = only 1.5*|src|+10)")
-      ->check(CLI::Range(0, 1000000));
+  flags->search.add_to(cmd);
   cmd->add_option("--batch-tokens", flags->batch_tokens, "Source tokens (x beam) per decoding batch")
       ->check(CLI::Range(1, 1 << 30));
   cmd->add_option("--threads", flags->threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 4096));
@@ -60,14 +50,9 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
       }
     }
     const auto device = s2s::resolve_device(flags->device);
-    auto bundle = flags->models.size() == 1 ? s2s::load_model_bundle(flags->models.front(), flags->checkpoint, device)
-                                            : s2s::load_ensemble_bundle(flags->models, flags->checkpoint, device);
+    auto bundle = s2s::app::load_runs(flags->models, flags->search.checkpoint, device);
     s2s::TranslationOptions options;
-    options.search.beam = flags->beam;
-    options.search.length_penalty = flags->length_penalty;
-    options.search.length_norm = s2s::parse_length_norm(flags->length_norm);
-    options.search.min_length = flags->min_length;
-    options.search.max_length = flags->max_length;
+    flags->search.apply(options.search);
     options.batch_tokens = flags->batch_tokens;
     options.input_name = flags->src;
     auto start = std::chrono::steady_clock::now();
@@ -85,10 +70,10 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
       result["first_reference_only"] = {{"bleu", first["bleu"]}, {"chrf", first["chrf"]}};
     }
     result["decode_seconds"] = seconds;
-    result["beam"] = flags->beam;
+    result["beam"] = flags->search.beam;
     result["model"] = flags->models.size() == 1 ? nlohmann::json(flags->models.front()) : nlohmann::json(flags->models);
     result["checkpoint"] = bundle.checkpoint_path;
-    result["length_norm"] = flags->length_norm;
+    result["length_norm"] = flags->search.length_norm;
     if (flags->json) {
       std::cout << result.dump(2) << "\n";
       return;
@@ -113,7 +98,7 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
                 << b["sentences"].get<int64_t>() << " sentences  BLEU "
                 << (b.contains("bleu") ? std::to_string(b["bleu"].get<double>()).substr(0, 5) : std::string("—")) << "\n";
     }
-    std::cout << "decoded " << sources.size() << " sentences in " << seconds << " s (beam " << flags->beam << ")\n";
+    std::cout << "decoded " << sources.size() << " sentences in " << seconds << " s (beam " << flags->search.beam << ")\n";
   });
 });
 

@@ -28,7 +28,10 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--length-norm", flags->length_norm, "The exported beam search's length normalisation (recorded in metadata)")
       ->check(CLI::IsMember({"gnmt", "average", "none"}));
-  cmd->callback([flags] {
+  cmd->callback([flags, cmd] {
+    if (flags->average > 0 && cmd->count("--checkpoint") > 0) {
+      throw s2s::UsageError("give either --checkpoint or --average, not both");
+    }
     s2s::RunExportOptions options;
     options.checkpoint = flags->checkpoint;
     options.average_last = flags->average;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "command_registry.h"
+#include "search_flags.h"
 #include "data/corpus.h"
 #include "export/torchscript_export.h"
 #include "train/runtime.h"
@@ -16,13 +17,8 @@ namespace {
 struct TranslateFlags {
   std::vector<std::string> models;
   std::string input;
-  std::string checkpoint = "best";
-  int beam = 5;
+  s2s::app::SearchFlags search;
   int nbest = 1;
-  double length_penalty = 1.0;
-  std::string length_norm = "gnmt";
-  int64_t min_length = 0;
-  int64_t max_length = 0;
   double max_length_a = 1.5;
   int64_t max_length_b = 10;
   int64_t max_source_tokens = 0;
@@ -57,18 +53,9 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
                   "(log-probabilities averaged at each step)")
       ->required();
   cmd->add_option("--input", flags->input, "Input file (default: stdin)");
-  cmd->add_option("--checkpoint", flags->checkpoint, "best, last, ema, avg or step<N> (checkpoint_<name>.pt of the run)");
-  cmd->add_option("--beam", flags->beam, "Beam size (1 = greedy)")->check(CLI::Range(1, 1000));
+  flags->search.add_to(cmd);
   cmd->add_option("--nbest", flags->nbest, "Hypotheses per line (tab-separated with their scores; blank line after each)")
       ->check(CLI::Range(1, 1000));
-  cmd->add_option("--length-penalty", flags->length_penalty, "Length penalty alpha (of --length-norm)")
-      ->check(CLI::Range(-10.0, 10.0));
-  cmd->add_option("--length-norm", flags->length_norm,
-                  "gnmt: log p / ((5+|y|)/6)^alpha; average: log p / |y|^alpha (fairseq); none: log p")
-      ->check(CLI::IsMember({"gnmt", "average", "none"}));
-  cmd->add_option("--min-length", flags->min_length, "No EOS before this many output tokens")->check(CLI::Range(0, 1000000));
-  cmd->add_option("--max-length", flags->max_length, "At most this many output tokens (0 = only a*|src|+b)")
-      ->check(CLI::Range(0, 1000000));
   cmd->add_option("--max-length-a", flags->max_length_a, "Output limit a*|src|+b: a")->check(CLI::Range(0.0, 1000.0));
   cmd->add_option("--max-length-b", flags->max_length_b, "Output limit a*|src|+b: b")->check(CLI::Range(0, 1000000));
   cmd->add_option("--max-source-tokens", flags->max_source_tokens,
@@ -84,7 +71,9 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
   cmd->add_flag("--attention-json", flags->attention_json,
                 "Print one JSON object per line with tokens and the attention of the best hypothesis");
   cmd->callback([flags] {
-    if (flags->nbest > flags->beam) throw s2s::UsageError("--nbest " + std::to_string(flags->nbest) + " exceeds --beam " + std::to_string(flags->beam));
+    if (flags->nbest > flags->search.beam) {
+      throw s2s::UsageError("--nbest " + std::to_string(flags->nbest) + " exceeds --beam " + std::to_string(flags->search.beam));
+    }
     if (flags->max_length_a == 0 && flags->max_length_b == 0) {
       throw s2s::UsageError("--max-length-a and --max-length-b are both 0: every translation would be empty");
     }
@@ -101,16 +90,11 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
     s2s::ModelBundle bundle;
     if (!exported) {
       const auto device = s2s::resolve_device(flags->device);
-      bundle = flags->models.size() == 1 ? s2s::load_model_bundle(flags->models.front(), flags->checkpoint, device)
-                                         : s2s::load_ensemble_bundle(flags->models, flags->checkpoint, device);
+      bundle = s2s::app::load_runs(flags->models, flags->search.checkpoint, device);
     }
     s2s::TranslationOptions options;
-    options.search.beam = flags->beam;
+    flags->search.apply(options.search);
     options.search.nbest = flags->nbest;
-    options.search.length_penalty = flags->length_penalty;
-    options.search.length_norm = s2s::parse_length_norm(flags->length_norm);
-    options.search.min_length = flags->min_length;
-    options.search.max_length = flags->max_length;
     options.search.max_length_a = flags->max_length_a;
     options.search.max_length_b = flags->max_length_b;
     options.search.keep_attention = flags->attention_json;
