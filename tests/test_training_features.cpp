@@ -220,7 +220,7 @@ TEST_CASE("keep_last, EMA and sampling in training: pruned, averaged, exported, 
   CHECK_THAT(other_norm.output, Catch::Contains("length normalisation average"));
 }
 
-TEST_CASE("--init-from starts from a run's weights, names a model key that differs, and needs its tokenizer",
+TEST_CASE("fine-tuning (train --init-from) starts from a run's weights, names a model key that differs, needs its tokenizer",
           "[features]") {
   ScratchDir dir;
   const std::string corpus = make_synthetic_corpus(dir, "copy", 150, 2, 6);

@@ -24,6 +24,7 @@
 #include "util/atomic_file.h"
 #include "util/config.h"
 #include "util/error.h"
+#include "util/paths.h"
 
 namespace s2s {
 
@@ -50,11 +51,6 @@ nlohmann::json default_experiment_config() {
 }
 
 namespace {
-
-bool exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
 
 std::string directory_of(const std::string& path) {
   auto slash = path.rfind('/');
@@ -90,7 +86,7 @@ std::string ensure_corpus(const nlohmann::json& corpus, const std::string& out_d
   std::string dir = corpus["dir"].get<std::string>();
   if (!bible && !from_files) {
     if (dir.empty()) throw Error("experiment corpus.dir is not set (nor corpus.bible or corpus.train_src)");
-    if (!exists(dir)) throw Error("experiment corpus.dir " + dir + " does not exist");
+    if (!path_exists(dir)) throw Error("experiment corpus.dir " + dir + " does not exist");
     return dir;
   }
   if (dir.empty()) dir = out_dir + "/corpus";
@@ -260,7 +256,7 @@ nlohmann::json evaluate_model(const std::string& run_dir, const std::string& nam
 // left out; a wide spread means the machine was busy with something else.
 nlohmann::json throughput_spread(const std::string& metrics_path) {
   std::vector<double> rates;
-  if (exists(metrics_path)) {
+  if (path_exists(metrics_path)) {
     for (const auto& line : read_lines(metrics_path)) {
       auto record = nlohmann::json::parse(line, nullptr, false);
       if (record.is_discarded() || record.value("type", "") != "train" || !record.contains("tokens_per_second")) continue;
@@ -274,7 +270,7 @@ nlohmann::json throughput_spread(const std::string& metrics_path) {
 
 nlohmann::json read_curve(const std::string& metrics_path) {
   nlohmann::json curve = nlohmann::json::array();
-  if (!exists(metrics_path)) return curve;
+  if (!path_exists(metrics_path)) return curve;
   nlohmann::json last_train;
   for (const auto& line : read_lines(metrics_path)) {
     auto record = nlohmann::json::parse(line, nullptr, false);
@@ -319,27 +315,27 @@ nlohmann::json train_and_evaluate(const nlohmann::json& experiment, const nlohma
   // Finished models are not retrained: an interrupted experiment resumes.
   nlohmann::json summary;
   const std::string summary_path = run_dir + "/summary.json";
-  if (exists(summary_path) && read_json_file(summary_path).value("stopped_because", "") != "interrupted") {
+  if (path_exists(summary_path) && read_json_file(summary_path).value("stopped_because", "") != "interrupted") {
     summary = read_json_file(summary_path);
     std::cerr << "  already trained (" << summary["steps"] << " steps); reusing\n";
   } else {
     TrainOptions train;
     train.config = config;
     train.run_dir = run_dir;
-    train.resume = exists(run_dir + "/checkpoint_last.pt");
+    train.resume = path_exists(run_dir + "/checkpoint_last.pt");
     summary = train_model(train).to_json();
     if (summary["stopped_because"] == "interrupted") throw Error("interrupted; run the same command again to resume");
   }
   const std::string evaluation_path = run_dir + "/evaluation.json";
   nlohmann::json evaluation;
   const int beam = experiment["test"]["beam"].get<int>();
-  if (exists(evaluation_path)) evaluation = read_json_file(evaluation_path);
+  if (path_exists(evaluation_path)) evaluation = read_json_file(evaluation_path);
   // A cached evaluation counts only if it scored this test set and its outputs are still there.
   const bool cached = evaluation.is_object() &&
                       evaluation.value("/test/greedy/sentences"_json_pointer, size_t{0}) == test.sources.size() &&
                       evaluation.contains("/test/greedy/two_references"_json_pointer) == !test.second_references.empty() &&
-                      exists(output_path(outputs_dir, output_name, 1)) &&
-                      exists(output_path(outputs_dir, output_name, beam));
+                      path_exists(output_path(outputs_dir, output_name, 1)) &&
+                      path_exists(output_path(outputs_dir, output_name, beam));
   if (!cached) {
     evaluation = evaluate_model(run_dir, output_name, experiment, test, outputs_dir);
     write_text_atomically(evaluation_path, evaluation.dump() + "\n");
@@ -428,7 +424,7 @@ nlohmann::json run_comparison(const CompareOptions& options) {
                             {"budget", experiment["budget"]},
                             {"config", experiment},
                             {"models", nlohmann::json::array()}};
-  nlohmann::json corpus_stats = exists(corpus_dir + "/stats.json") ? read_json_file(corpus_dir + "/stats.json") : nlohmann::json();
+  nlohmann::json corpus_stats = path_exists(corpus_dir + "/stats.json") ? read_json_file(corpus_dir + "/stats.json") : nlohmann::json();
   results["corpus"] = {{"name", corpus_name(experiment["corpus"], corpus_dir)},
                        {"dir", corpus_dir},
                        {"train_pairs", read_lines(corpus_dir + "/train.src").size()},

@@ -9,34 +9,21 @@
 #include "data/corpus.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/paths.h"
 
 namespace s2s {
-
-uint64_t fingerprint(const std::string& bytes, uint64_t seed) {
-  uint64_t hash = seed;
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
-
-static bool file_exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
 
 CorpusTokenizers CorpusTokenizers::load(const std::string& corpus_dir) {
   CorpusTokenizers t;
   const std::string joint = corpus_dir + "/spm.model";
-  if (file_exists(joint)) {
+  if (path_exists(joint)) {
     t.source = std::make_shared<Tokenizer>(Tokenizer::load(joint));
     t.target = t.source;
     t.joint = true;
     return t;
   }
   const std::string src = corpus_dir + "/spm.src.model", trg = corpus_dir + "/spm.trg.model";
-  if (!file_exists(src) || !file_exists(trg)) {
+  if (!path_exists(src) || !path_exists(trg)) {
     throw Error("corpus directory " + corpus_dir + " has no spm.model (nor spm.src.model + spm.trg.model); run s2s prepare");
   }
   t.source = std::make_shared<Tokenizer>(Tokenizer::load(src));

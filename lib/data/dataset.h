@@ -7,6 +7,7 @@
 
 #include "data/batching.h"
 #include "text/tokenizer.h"
+#include "util/fingerprint.h"
 
 namespace s2s {
 
@@ -32,8 +33,5 @@ struct EncodedSplit {
 // models and max_length, so a second run reads it back instead of encoding.
 EncodedSplit load_encoded_split(const std::string& corpus_dir, const std::string& split,
                                 const CorpusTokenizers& tokenizers, int64_t max_length);
-
-// 64-bit FNV-1a, used to fingerprint inputs (cache keys, checkpoints).
-uint64_t fingerprint(const std::string& bytes, uint64_t seed = 1469598103934665603ULL);
 
 }  // namespace s2s

@@ -20,6 +20,7 @@
 #include "text/tokenizer.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/fingerprint.h"
 
 #ifndef S2S_SOURCE_DIR
 #define S2S_SOURCE_DIR "."
@@ -46,30 +47,12 @@ std::string absolute_path(const std::string& path) {
   return s;
 }
 
-// FNV-1a (64 bit) of a file's bytes: a cheap fingerprint for "did the input change".
-std::string fingerprint(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open " + path + ": " + std::strerror(errno));
-  uint64_t hash = 1469598103934665603ULL;
-  std::vector<char> buffer(1 << 16);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    const auto n = static_cast<std::size_t>(in.gcount());
-    for (std::size_t i = 0; i < n; ++i) {
-      hash ^= static_cast<unsigned char>(buffer[i]);
-      hash *= 1099511628211ULL;
-    }
-  }
-  std::ostringstream hex;
-  hex << std::hex << std::setw(16) << std::setfill('0') << hash;
-  return hex.str();
-}
 
 nlohmann::json input_fingerprint(const std::string& role, const std::string& path) {
   std::error_code ec;
   const auto bytes = fs::file_size(path, ec);
   if (ec) throw Error("cannot open " + path + " (" + role + "): " + ec.message());
-  return {{"role", role}, {"path", path}, {"bytes", bytes}, {"fnv1a64", fingerprint(path)}};
+  return {{"role", role}, {"path", path}, {"bytes", bytes}, {"fnv1a64", fingerprint_hex(file_fingerprint(path))}};
 }
 
 // The input paths of every split in bible mode: DIR/raw/{split}.{es,en}.
@@ -322,7 +305,7 @@ nlohmann::json prepare_settings_json(const PrepareOptions& options) {
     nlohmann::json reused = {{"dir", fs::absolute(o.tokenizer_from).string()}};
     for (const char* name : {"spm.model", "spm.src.model", "spm.trg.model"}) {
       const std::string path = o.tokenizer_from + "/" + name;
-      if (fs::exists(path)) reused[name] = fingerprint(path);
+      if (fs::exists(path)) reused[name] = fingerprint_hex(file_fingerprint(path));
     }
     j["vocabulary"]["tokenizer_from"] = reused;
   }

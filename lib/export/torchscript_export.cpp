@@ -16,6 +16,8 @@
 #include "train/checkpoint.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/paths.h"
+#include "util/fingerprint.h"
 
 #ifndef S2S_VERSION
 #define S2S_VERSION "unknown"
@@ -64,23 +66,6 @@ torch::jit::Module submodule(torch::jit::Module& root, const std::shared_ptr<tor
     current = child;
   }
   return current;
-}
-
-bool file_exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
-
-int64_t file_size(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return -1;
-  return static_cast<int64_t>(st.st_size);
-}
-
-std::string hex64(uint64_t value) {
-  char buffer[17];
-  std::snprintf(buffer, sizeof(buffer), "%016llx", static_cast<unsigned long long>(value));
-  return buffer;
 }
 
 // The first line of a (possibly long, multi-line) LibTorch message.
@@ -217,8 +202,8 @@ nlohmann::json export_run_dir(const std::string& run_dir, const RunExportOptions
   const std::string data_dir = data.is_object() ? data.value("dir", std::string()) : std::string();
   if (!data_dir.empty()) {
     std::string key = data_dir;
-    for (const char* name : {"train.src", "train.trg"}) key += "\n" + std::string(name) + "=" + std::to_string(file_size(data_dir + "/" + name));
-    extra["training_data"] = {{"dir", data_dir}, {"fingerprint", hex64(fingerprint(key))}};
+    for (const char* name : {"train.src", "train.trg"}) key += "\n" + std::string(name) + "=" + std::to_string(file_size_or_minus_one(data_dir + "/" + name));
+    extra["training_data"] = {{"dir", data_dir}, {"fingerprint", fingerprint_hex(fingerprint(key))}};
   }
   // The last evaluation's dev BLEU, when the run recorded one.
   std::ifstream metrics(run_dir + "/metrics.jsonl");
@@ -251,7 +236,7 @@ bool is_exported_model(const std::string& path) {
 // ------------------------------------------------------------------ loading
 
 ExportedModel ExportedModel::load(const std::string& path, const torch::Device& device) {
-  if (!file_exists(path)) throw Error("model " + path + " does not exist");
+  if (!path_exists(path)) throw Error("model " + path + " does not exist");
   ExportedModel out;
   out.path_ = path;
   out.device_ = device;

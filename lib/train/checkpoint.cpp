@@ -5,10 +5,10 @@
 #include <map>
 #include <sstream>
 
-#include "data/dataset.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/fault_injection.h"
+#include "util/fingerprint.h"
 
 namespace s2s {
 namespace {

@@ -29,6 +29,7 @@
 #include "util/atomic_file.h"
 #include "util/config.h"
 #include "util/error.h"
+#include "util/paths.h"
 #include "util/fault_injection.h"
 
 namespace s2s {
@@ -53,11 +54,6 @@ extern "C" void request_stop(int) { stop_requested = true; }
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-bool exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
 
 std::string format_duration(double seconds) {
   const int64_t s = static_cast<int64_t>(seconds);
@@ -159,10 +155,10 @@ Trainer::Trainer(const TrainOptions& options) : options_(options), cfg_(options_
   // Everything is checked before the run directory is created or changed.
   metrics_path_ = options_.run_dir + "/metrics.jsonl";
   const std::string last = options_.run_dir + "/checkpoint_last.pt";
-  if (!options_.resume && exists(last)) {
+  if (!options_.resume && path_exists(last)) {
     throw UsageError(options_.run_dir + " already holds a training run; pass --resume to continue it or choose another --out");
   }
-  if (options_.resume && !exists(last)) throw UsageError("--resume: " + last + " does not exist");
+  if (options_.resume && !path_exists(last)) throw UsageError("--resume: " + last + " does not exist");
   if (options_.resume) check_resumed_config();
 
   load_data();
@@ -218,7 +214,7 @@ Trainer::Trainer(const TrainOptions& options) : options_(options), cfg_(options_
 
 void Trainer::check_resumed_config() const {
   const std::string saved_path = options_.run_dir + "/config.json";
-  if (!exists(saved_path)) return;
+  if (!path_exists(saved_path)) return;
   const nlohmann::json saved = read_json_file(saved_path);
   auto differs = [&](const std::string& section, const std::string& key) {
     return saved.contains(section) && saved[section].contains(key) && saved[section][key] != cfg_[section][key];
@@ -239,18 +235,18 @@ void Trainer::check_resumed_config() const {
 void Trainer::initialize_from_run() {
   // RUN or RUN/checkpoint_<name>.pt
   std::string run_dir = options_.init_from, checkpoint;
-  if (exists(run_dir) && !std::filesystem::is_directory(run_dir)) {
+  if (path_exists(run_dir) && !std::filesystem::is_directory(run_dir)) {
     checkpoint = run_dir;
     run_dir = std::filesystem::path(run_dir).parent_path().string();
     if (run_dir.empty()) run_dir = ".";
   } else {
     checkpoint = run_dir + "/checkpoint_best.pt";
-    if (!exists(checkpoint)) checkpoint = run_dir + "/checkpoint_last.pt";
+    if (!path_exists(checkpoint)) checkpoint = run_dir + "/checkpoint_last.pt";
   }
   const std::string saved_path = run_dir + "/config.json";
-  if (!exists(options_.init_from)) throw UsageError("--init-from: " + options_.init_from + " does not exist");
-  if (!exists(saved_path)) throw UsageError("--init-from: " + run_dir + " is not a training directory (no config.json)");
-  if (!exists(checkpoint)) throw UsageError("--init-from: " + run_dir + " has no checkpoint");
+  if (!path_exists(options_.init_from)) throw UsageError("--init-from: " + options_.init_from + " does not exist");
+  if (!path_exists(saved_path)) throw UsageError("--init-from: " + run_dir + " is not a training directory (no config.json)");
+  if (!path_exists(checkpoint)) throw UsageError("--init-from: " + run_dir + " has no checkpoint");
   const nlohmann::json saved = read_json_file(saved_path);
   if (!saved.is_object() || !saved.contains("model") || !saved["model"].is_object()) {
     throw Error("--init-from: " + saved_path + " has no model section");
@@ -297,7 +293,7 @@ void Trainer::resample_training_data(int64_t epoch) {
 void Trainer::prepare_run_directory() {
   std::error_code error;
   std::filesystem::create_directories(options_.run_dir, error);
-  if (error || !exists(options_.run_dir)) throw Error("cannot create run directory " + options_.run_dir);
+  if (error || !path_exists(options_.run_dir)) throw Error("cannot create run directory " + options_.run_dir);
   // Temporary files of writers that died (kill -9) before renaming them: "<name>.tmp.<pid>".
   for (const auto& entry : std::filesystem::directory_iterator(options_.run_dir, error)) {
     const std::string name = entry.path().filename().string();
@@ -311,7 +307,7 @@ void Trainer::prepare_run_directory() {
   }
   if (options_.resume) {
     // Metrics logged after the checkpoint belong to the lost future: drop them.
-    if (exists(metrics_path_)) {
+    if (path_exists(metrics_path_)) {
       std::ifstream in(metrics_path_);
       std::string line, kept;
       while (std::getline(in, line)) {
@@ -326,7 +322,7 @@ void Trainer::prepare_run_directory() {
       if (kept.step > progress_.step) std::filesystem::remove(kept.path, error);
     }
     const std::string ema_path = options_.run_dir + "/checkpoint_ema.pt";
-    if (ema_model_ && exists(ema_path)) {
+    if (ema_model_ && path_exists(ema_path)) {
       int64_t ema_step = -1;
       try {
         ema_step = read_checkpoint_state(ema_path).value("step", int64_t{-1});
@@ -345,7 +341,7 @@ void Trainer::prepare_run_directory() {
   // The run directory is self-contained: config and tokenizer models beside the
   // checkpoints (a resumed run rewrites only what changed).
   auto write_if_changed = [](const std::string& path, const std::string& text) {
-    if (exists(path) && read_text_file(path) == text) return;
+    if (path_exists(path) && read_text_file(path) == text) return;
     write_text_atomically(path, text);
   };
   write_if_changed(options_.run_dir + "/config.json", cfg_.dump(2) + "\n");
@@ -366,7 +362,7 @@ void Trainer::repair_best_checkpoint() {
   const std::string best = options_.run_dir + "/checkpoint_best.pt";
   int64_t best_file_step = -2;
   try {
-    if (exists(best)) best_file_step = read_checkpoint_state(best).value("step", int64_t{-2});
+    if (path_exists(best)) best_file_step = read_checkpoint_state(best).value("step", int64_t{-2});
   } catch (const Error&) {
   }
   if (best_file_step == progress_.step) return;
@@ -378,7 +374,7 @@ void Trainer::repair_best_checkpoint() {
 void Trainer::load_data() {
   const std::string dir = cfg_["data"]["dir"];
   if (dir.empty()) throw Error("data.dir is not set: point it at a corpus directory made by s2s prepare");
-  if (!exists(dir)) throw Error("data.dir " + dir + " does not exist");
+  if (!path_exists(dir)) throw Error("data.dir " + dir + " does not exist");
   tokenizers_ = CorpusTokenizers::load(dir);
   train_ = load_encoded_split(dir, "train", tokenizers_, cfg_["data"]["max_length"].get<int64_t>());
   if (train_.ids.size() == 0) throw Error("no training pairs left in " + dir + "/train.* after the length filter");

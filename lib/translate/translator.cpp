@@ -12,13 +12,9 @@
 #include "models/ensemble.h"
 #include "util/config.h"
 #include "util/error.h"
+#include "util/paths.h"
 
 namespace s2s {
-
-static bool exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
 
 namespace {
 
@@ -40,9 +36,9 @@ std::string checkpoint_names(const std::string& run_dir) {
 
 // config.json, tokenizers and the model built (with its initial weights).
 ModelBundle load_run_without_weights(const std::string& run_dir) {
-  if (!exists(run_dir)) throw Error("model " + run_dir + " does not exist");
+  if (!path_exists(run_dir)) throw Error("model " + run_dir + " does not exist");
   const std::string config_path = run_dir + "/config.json";
-  if (!exists(config_path)) throw Error(run_dir + " is not a training directory (no config.json)");
+  if (!path_exists(config_path)) throw Error(run_dir + " is not a training directory (no config.json)");
   ModelBundle bundle;
   bundle.config = read_json_file(config_path);
   bundle.tokenizers = CorpusTokenizers::load(run_dir);
@@ -70,9 +66,9 @@ ModelBundle load_model_bundle(const std::string& run_dir, const std::string& whi
   }
   ModelBundle bundle = load_run_without_weights(run_dir);
   std::string path = run_dir + "/checkpoint_" + which + ".pt";
-  if (which == "best" && !exists(path)) path = run_dir + "/checkpoint_last.pt";
-  if (!exists(path) && (which == "best" || which == "last")) throw Error(run_dir + " has no checkpoint (" + path + ")");
-  if (!exists(path)) {
+  if (which == "best" && !path_exists(path)) path = run_dir + "/checkpoint_last.pt";
+  if (!path_exists(path) && (which == "best" || which == "last")) throw Error(run_dir + " has no checkpoint (" + path + ")");
+  if (!path_exists(path)) {
     throw UsageError("--checkpoint " + which + ": " + run_dir + " has no " + path.substr(path.rfind('/') + 1) +
                      "; it holds: " + checkpoint_names(run_dir));
   }

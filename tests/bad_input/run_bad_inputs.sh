@@ -12,7 +12,7 @@
 # Usage: run_bad_inputs.sh S2S_BINARY WORK_DIR setup|GROUP
 #   setup  makes the shared fixtures in WORK_DIR (tiny corpus, an RNN and a
 #          Transformer run, an export); the groups prepare, train, translate,
-#          evaluate, bleu, compare, export run their cases against them.
+#          evaluate, bleu, compare, export, average run their cases against them.
 #   all    setup and every group, one after the other.
 set -u
 S2S=$1
@@ -100,6 +100,9 @@ JSON
   head -c 3000 transformer.pt > truncated.pt
   cp random.bin foreign.pt
   echo '{"models": {}}' > compare_bad.json
+  # Kept checkpoints for `average` (a full checkpoint loads as one), one of them foreign.
+  cp -r rnn rnn_kept && cp rnn/checkpoint_last.pt rnn_kept/checkpoint_step5.pt
+  cp -r rnn rnn_kept_bad && cp rnn/checkpoint_last.pt rnn_kept_bad/checkpoint_step5.pt && cp random.bin rnn_kept_bad/checkpoint_step7.pt
   echo "setup done"
 }
 
@@ -117,6 +120,8 @@ group_prepare() {
   expect "prepare: vocabulary size 0" 2 "--vocab-size" "$OUT" -- prepare --dev-size 5 --test-size 5 --vocab-size 0 --train-src raw/train.src --train-trg raw/train.trg --out "$OUT"
   expect "prepare: negative dev size" 2 "--dev-size" "$OUT" -- prepare --test-size 5 --dev-size -3 --train-src raw/train.src --train-trg raw/train.trg --out "$OUT"
   expect "prepare: output is a file" 1 "two.txt" two.txt -- $P --train-src raw/train.src --train-trg raw/train.trg --out two.txt
+  expect "prepare: --tokenizer-from without a tokenizer" 2 "--tokenizer-from" "$OUT" -- $P --train-src raw/train.src --train-trg raw/train.trg --tokenizer-from empty_dir --out "$OUT"
+  expect "prepare: --tokenizer-from missing" 2 "nowhere" "$OUT" -- $P --train-src raw/train.src --train-trg raw/train.trg --tokenizer-from nowhere --out "$OUT"
 }
 
 group_train() {
@@ -150,6 +155,13 @@ group_train() {
   expect "train: --resume without checkpoint" 2 "checkpoint_last.pt" empty_dir -- train --resume --config rnn.json --out empty_dir
   expect "train: --resume with another width" 2 "model.hidden_dim" rnn -- train --resume --out rnn --set model.hidden_dim=32
   expect "train: --resume with another data.dir" 2 "data.dir" rnn -- train --resume --out rnn --set data.dir="$WORK/raw"
+  expect "train: sample_nbest 1" 2 "data.sample_nbest" "$OUT" -- $T --set data.sample_nbest=1 --out "$OUT"
+  expect "train: negative sample_alpha" 2 "data.sample_alpha" "$OUT" -- $T --set data.sample_alpha=-0.1 --out "$OUT"
+  expect "train: ema_decay 1" 2 "train.ema_decay" "$OUT" -- $T --set train.ema_decay=1.0 --out "$OUT"
+  expect "train: negative keep_last" 2 "train.keep_last" "$OUT" -- $T --set train.keep_last=-1 --out "$OUT"
+  expect "train: --init-from missing" 2 "nowhere" "$OUT" -- $T --init-from nowhere --out "$OUT"
+  expect "train: --init-from another model" 2 "model.architecture" "$OUT" -- train --config transformer.json --init-from rnn --out "$OUT"
+  expect "train: --init-from another width" 2 "model.hidden_dim" "$OUT" -- $T --set model.hidden_dim=32 --init-from rnn --out "$OUT"
 }
 
 group_translate() {
@@ -165,6 +177,13 @@ group_translate() {
   expect "translate: negative max-length-a" 2 "--max-length-a" - -- translate --model rnn --max-length-a -1
   expect "translate: nbest over beam" 2 "--nbest" - -- translate --model rnn --beam 2 --nbest 3
   expect "translate: unknown checkpoint" 2 "--checkpoint" - -- translate --model rnn --checkpoint middle
+  expect "translate: checkpoint name with a slash" 2 "--checkpoint" - -- translate --model rnn --checkpoint ../rnn/last
+  expect "translate: unknown length normalisation" 2 "--length-norm" - -- translate --model rnn --length-norm mean
+  expect "translate: negative min length" 2 "--min-length" - -- translate --model rnn --min-length -1
+  expect "translate: an export in an ensemble" 2 "transformer.pt" - -- translate --model transformer.pt --model rnn --input two.txt
+  expect "translate: an ensemble member missing" 1 "nowhere" - -- translate --model rnn --model nowhere --input two.txt
+  expect "translate: export with another length normalisation" 2 "length normalisation" - -- translate --model transformer.pt --length-norm average --input two.txt
+  expect "translate: export with --min-length" 2 "--min-length" - -- translate --model transformer.pt --min-length 2 --input two.txt
   expect "translate: unknown flag" 2 "--bem" - -- translate --model rnn --bem 3
   expect "translate: config.json does not match checkpoint" 1 "rnn_mismatch/config.json" - -- translate --model rnn_mismatch --input two.txt
   expect "translate: truncated checkpoint" 1 "truncated" - -- translate --model rnn_truncated --checkpoint last --input two.txt
@@ -209,13 +228,26 @@ group_export() {
   expect "export: config does not match checkpoint" 1 "rnn_mismatch/config.json" out.pt -- export --model rnn_mismatch --out out.pt
   expect "export: output directory missing" 1 "no_such_dir/out.pt" no_such_dir -- export --model rnn --out no_such_dir/out.pt
   expect "export: missing --out" 2 "--out" - -- export --model rnn
+  expect "export: --average with --checkpoint" 2 "--average" out.pt -- export --model rnn --average 1 --checkpoint last --out out.pt
+  expect "export: --average beyond the kept checkpoints" 1 "train.keep_last" out.pt -- export --model rnn --average 3 --out out.pt
+  expect "export: unknown length normalisation" 2 "--length-norm" out.pt -- export --model rnn --length-norm mean --out out.pt
+}
+
+group_average() {
+  expect "average: missing run" 1 "nowhere" - -- average --model nowhere --last 2
+  expect "average: no kept checkpoints" 1 "train.keep_last=2" - -- average --model rnn --last 2
+  expect "average: --last 0" 2 "--last" - -- average --model rnn_kept --last 0
+  expect "average: a foreign kept checkpoint" 1 "checkpoint_step7.pt" rnn_kept_bad -- average --model rnn_kept_bad --last 2
+  expect "average: output directory missing" 1 "no_such_dir/avg.pt" no_such_dir -- average --model rnn_kept --last 1 --out no_such_dir/avg.pt
+  expect "average: one kept checkpoint" 0 "averaged 1 checkpoints" - -- average --model rnn_kept --last 1 --out avg_out.pt
+  [ -s avg_out.pt ] || fail "average wrote no avg_out.pt"
 }
 
 cd "$WORK" 2>/dev/null || [ "$GROUP" = setup ] || [ "$GROUP" = all ] || { echo "no fixtures in $WORK: run the setup first"; exit 1; }
 case "$GROUP" in
   setup) setup; exit $? ;;
-  all) setup || exit 1; for g in prepare train translate evaluate bleu compare export; do "group_$g"; done ;;
-  prepare|train|translate|evaluate|bleu|compare|export) "group_$GROUP" ;;
+  all) setup || exit 1; for g in prepare train translate evaluate bleu compare export average; do "group_$g"; done ;;
+  prepare|train|translate|evaluate|bleu|compare|export|average) "group_$GROUP" ;;
   *) echo "unknown group $GROUP"; exit 2 ;;
 esac
 echo "$GROUP: $CASES cases, $FAILED failed"

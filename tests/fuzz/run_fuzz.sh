@@ -2,22 +2,31 @@
 # Builds the libFuzzer harnesses with clang (in build-fuzz/ beside build/) and
 # runs each for a bounded time on its seed corpus; prints executions and
 # whether it found a crash. Not part of the default test run.
-# Usage: bash tests/fuzz/run_fuzz.sh [SECONDS_PER_HARNESS (default 60)] [BUILD_DIR]
+# Usage: bash tests/fuzz/run_fuzz.sh [SECONDS_PER_HARNESS (default 60)] [BUILD_DIR] [HARNESS...]
+#   HARNESS: corpus_reader metrics config checkpoint (default: all)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SECONDS_EACH=${1:-60}
 BUILD=${2:-$HERE/../../build-fuzz}
+shift $(( $# > 2 ? 2 : $# ))
+HARNESSES=${*:-corpus_reader metrics config checkpoint}
 cmake -S "$HERE" -B "$BUILD" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$BUILD.cmake.log" 2>&1 ||
   { cat "$BUILD.cmake.log"; exit 1; }
 cmake --build "$BUILD" -j2 > "$BUILD.build.log" 2>&1 || { tail -50 "$BUILD.build.log"; exit 1; }
 status=0
-for harness in corpus_reader metrics config; do
+for harness in $HARNESSES; do
   corpus="$BUILD/corpus_$harness"
   mkdir -p "$corpus"
+  seeds="$HERE/seeds/$harness"
+  if [ "$harness" = checkpoint ]; then  # its seeds are written by the harness itself
+    seeds="$BUILD/seeds_checkpoint"
+    mkdir -p "$seeds"
+    S2S_FUZZ_WRITE_SEEDS="$seeds" "$BUILD/fuzz_checkpoint" > /dev/null 2>&1 || { echo "fuzz_checkpoint: cannot write its seeds"; exit 1; }
+  fi
   log="$BUILD/fuzz_$harness.log"
   # New inputs go to $corpus; the checked-in seeds are only read.
   if (cd "$BUILD" && "./fuzz_$harness" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 "$corpus" "$HERE/seeds/$harness" > "$log" 2>&1); then
+        -print_final_stats=1 "$corpus" "$seeds" > "$log" 2>&1); then
     result="no crash"
   else
     result="CRASH (see $log and $BUILD/crash-*)"
