@@ -3,8 +3,8 @@
 # Transformer, d=128): test BLEU of the best checkpoint, the average of the last
 # 5 kept checkpoints and the moving average (EMA), at the demo's budget (500
 # steps; the demo makes 450-560 in its 3.25 minutes on this kind of machine) and
-# at 3x it, with and without subword sampling (at the demo's budget), and an
-# ensemble of two seeds;
+# at 3x it, with and without subword sampling (alpha 0.1 and 0.5, at the demo's
+# budget), and an ensemble of two seeds;
 # each difference to the best checkpoint with a paired bootstrap test.
 #
 # usage: bash tests/bench/bible_training_features.sh BUILD_DIR CORPUS_DIR OUT_DIR
@@ -38,6 +38,7 @@ wait
 train sampled-s1 --set train.max_steps=500 --set eval.every_steps=50 --set train.seed=1 --set data.sample_alpha=0.1 &
 train long-s1 --set train.max_steps=1500 --set eval.every_steps=150 --set train.seed=1 &
 wait
+train sampled-a05-s1 --set train.max_steps=500 --set eval.every_steps=50 --set train.seed=1 --set data.sample_alpha=0.5
 echo "training: $((SECONDS - start)) s" >&2
 
 evaluate() {  # NAME ARGS...: test BLEU (beam 5) into eval-NAME.json, translations into NAME.hyp
@@ -49,7 +50,7 @@ evaluate() {  # NAME ARGS...: test BLEU (beam 5) into eval-NAME.json, translatio
 }
 
 start=$SECONDS
-runs=(base-s1 base-s2 sampled-s1 long-s1)
+runs=(base-s1 base-s2 sampled-s1 sampled-a05-s1 long-s1)
 for run in "${runs[@]}"; do
   [ -f "$OUT/$run/checkpoint_avg.pt" ] || "$S2S" average --model "$OUT/$run" --last 5 2>> "$OUT/average.log"
 done
@@ -68,30 +69,7 @@ for run in "${runs[@]}"; do
     --paired-bs --json > "$OUT/paired-$run.json"
 done
 "$S2S" bleu --ref "$CORPUS/test.trg" --hyp "$OUT/base-s1-best.hyp" --hyp "$OUT/base-s2-best.hyp" \
-  --hyp "$OUT/ensemble-s1-s2.hyp" --hyp "$OUT/sampled-s1-best.hyp" --paired-bs --json > "$OUT/paired-base-s1.json"
+  --hyp "$OUT/ensemble-s1-s2.hyp" --hyp "$OUT/sampled-s1-best.hyp" --hyp "$OUT/long-s1-best.hyp" --paired-bs --json \
+  > "$OUT/paired-base-s1-vs.json"
 
-python3 - "$OUT" <<'PY'
-import json, sys, os
-out = sys.argv[1]
-def bleu(name):
-    return json.load(open(f"{out}/eval-{name}.json"))["bleu"]["score"]
-def steps(run):
-    return json.load(open(f"{out}/{run}/summary.json"))["steps"]
-def best_step(run):
-    best = None
-    for line in open(f"{out}/{run}/metrics.jsonl"):
-        r = json.loads(line)
-        if r["type"] == "eval" and (best is None or r.get("dev_bleu", -1) > best[1]):
-            best = (r["step"], r.get("dev_bleu", -1))
-    return best[0]
-print("| run | steps | best checkpoint (step) | average of last 5 | EMA |")
-print("| --- | ---: | ---: | ---: | ---: |")
-for run in ["base-s1", "base-s2", "sampled-s1", "long-s1"]:
-    print(f"| {run} | {steps(run)} | {bleu(run + '-best'):.2f} ({best_step(run)}) | {bleu(run + '-avg'):.2f} | {bleu(run + '-ema'):.2f} |")
-print(f"\nensemble of base-s1 + base-s2 (best checkpoints): {bleu('ensemble-s1-s2'):.2f}")
-for name in sorted(os.listdir(out)):
-    if name.startswith("paired-") and name.endswith(".json"):
-        print(f"\n{name}:")
-        data = json.load(open(f"{out}/{name}"))
-        print(json.dumps(data)[:1500])
-PY
+python3 "$ROOT/tests/bench/summarize_training_features.py" "$OUT"

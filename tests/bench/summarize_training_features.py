@@ -5,7 +5,7 @@ import os
 import sys
 
 out = sys.argv[1]
-RUNS = [r for r in ["base-s1", "base-s2", "sampled-s1", "long-s1"] if os.path.exists(f"{out}/{r}/summary.json")]
+RUNS = [r for r in ["base-s1", "base-s2", "sampled-s1", "sampled-a05-s1", "long-s1"] if os.path.exists(f"{out}/{r}/summary.json")]
 
 
 def bleu(name):
