@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstring>
+
 #include "data/corpus.h"
 #include "data/dataset.h"
 #include "data/subword_sampling.h"
@@ -266,4 +268,20 @@ TEST_CASE("fine-tuning (train --init-from) starts from a run's weights, names a 
   auto pair = run_s2s("translate --threads 1 --model " + dir.file("base") + " --model " + dir.file("reuse-run") +
                       " --nbest 2 --beam 2 --input " + input);
   CHECK(pair.exit_code == 0);
+}
+
+TEST_CASE("a checkpoint whose size field claims more bytes than the file holds is refused before allocating them",
+          "[features]") {
+  ScratchDir dir;
+  auto model = build_case(transformer_case());
+  save_model(dir.file("ok.pt"), *model, 1);
+  std::string bytes = read_file(dir.file("ok.pt"));
+  const uint64_t huge = uint64_t(1) << 39;  // 512 GiB: allocating it first would fail or swap the machine
+  std::memcpy(&bytes[16], &huge, 8);
+  dir.write("huge.pt", bytes);
+  auto target = build_case(transformer_case());
+  s2s::CheckpointContents contents;
+  contents.model = target.get();
+  auto message = error_of([&] { s2s::load_checkpoint(dir.file("huge.pt"), contents); });
+  CHECK_THAT(message, Catch::Contains("huge.pt") && Catch::Contains("truncated"));
 }

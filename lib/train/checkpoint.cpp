@@ -26,8 +26,20 @@ std::string read_payload(const std::string& path) {
   if (!in.read(reinterpret_cast<char*>(&checksum), 8) || !in.read(reinterpret_cast<char*>(&size), 8)) {
     throw Error("checkpoint " + path + " is truncated (header)");
   }
+  // The size field is checked against the bytes the file really holds before
+  // anything is allocated: a damaged field must not ask for terabytes
+  // (found by tests/fuzz/fuzz_checkpoint.cpp).
+  const std::streamoff header_end = in.tellg();
+  in.seekg(0, std::ios::end);
+  const std::streamoff file_end = in.tellg();
+  in.seekg(header_end);
+  const uint64_t available = file_end > header_end ? static_cast<uint64_t>(file_end - header_end) : 0;
+  if (size > available) {
+    throw Error("checkpoint " + path + " is truncated: expected " + std::to_string(size) + " payload bytes, found " +
+                std::to_string(available));
+  }
   std::string payload(size, '\0');
-  if (size > (uint64_t(1) << 40) || !in.read(payload.data(), static_cast<std::streamsize>(size))) {
+  if (!in.read(payload.data(), static_cast<std::streamsize>(size))) {
     throw Error("checkpoint " + path + " is truncated: expected " + std::to_string(size) + " payload bytes");
   }
   if (fingerprint(payload) != checksum) throw Error("checkpoint " + path + " is corrupted (checksum mismatch)");
