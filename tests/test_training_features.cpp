@@ -187,6 +187,12 @@ TEST_CASE("keep_last, EMA and sampling in training: pruned, averaged, exported, 
   CHECK(ea.back()["dev_loss_ema"] == eb.back()["dev_loss_ema"]);
   CHECK(ea.back()["dev_loss_ema"] != ea.back()["dev_loss"]);
 
+  // The moving average does not change the raw training: the same losses without it.
+  REQUIRE(run_s2s("train --config " + config + " --set train.ema_decay=0 --out " + dir.file("no-ema")).exit_code == 0);
+  auto c = records(dir.file("no-ema/metrics.jsonl"), "train");
+  REQUIRE(c.size() == a.size());
+  for (size_t i = 0; i < a.size(); ++i) CHECK(a[i]["loss"] == c[i]["loss"]);
+
   // Two kept checkpoints (steps 9 and 12), the moving average beside them.
   auto kept = s2s::kept_checkpoints(dir.file("straight"));
   REQUIRE(kept.size() == 2);

@@ -166,7 +166,19 @@ Trainer::Trainer(const TrainOptions& options) : options_(options), cfg_(options_
   if (!options_.init_from.empty() && !options_.resume) initialize_from_run();
   model_->to(device_);
   if (train["ema_decay"].get<double>() > 0) {
+    // Built without touching the random stream, so turning the average on leaves
+    // the raw weights' training (initialisation, dropout) exactly as it was.
+    auto generator = at::detail::getDefaultCPUGenerator();
+    torch::Tensor random_state;
+    {
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      random_state = generator.get_state();
+    }
     ema_model_ = build_model(cfg_["model"], tokenizers_.source->vocab_size(), tokenizers_.target->vocab_size());
+    {
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      generator.set_state(random_state);
+    }
     ema_model_->to(device_);
     for (auto& p : ema_model_->parameters()) p.set_requires_grad(false);
     copy_weights(*ema_model_, *model_);
