@@ -34,7 +34,12 @@ std::string first_line(const std::string& text) {
 }
 
 int fail(const std::string& message, int code) {
-  std::cerr << "s2s: error: " << message << "\n";
+  // A rank of a data-parallel run says which one it is.
+  const char* rank = std::getenv("RANK");
+  const char* world = std::getenv("WORLD_SIZE");
+  const bool ranked = rank && world && std::string(world) != "1" && std::string(world) != "0" &&
+                      message.find("rank " + std::string(rank)) == std::string::npos;
+  std::cerr << "s2s: error: " << (ranked ? "rank " + std::string(rank) + ": " : std::string()) << message << "\n";
   return code;
 }
 

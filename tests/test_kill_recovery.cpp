@@ -18,6 +18,7 @@
 #include "data/corpus.h"
 #include "data/dataset.h"
 #include "models/seq2seq.h"
+#include "checkpoint_test_support.h"
 #include "test_support.h"
 #include "train/checkpoint.h"
 #include "util/config.h"
@@ -47,25 +48,8 @@ CommandResult attempt(const std::string& config, const std::string& run, const s
   return run_s2s_with_env(env, args);
 }
 
-struct Loaded {
-  std::vector<std::pair<std::string, torch::Tensor>> parameters;
-  nlohmann::json state;
-  torch::Tensor rng;
-};
-
-Loaded load(const std::string& run, const std::string& file) {
-  auto config = s2s::read_json_file(run + "/config.json");
-  auto tokenizers = s2s::CorpusTokenizers::load(run);
-  auto model = s2s::build_model(config["model"], tokenizers.source->vocab_size(), tokenizers.target->vocab_size());
-  s2s::CheckpointContents contents;
-  contents.model = model.get();
-  s2s::load_checkpoint(run + "/" + file, contents);
-  Loaded loaded;
-  for (const auto& p : model->named_parameters()) loaded.parameters.emplace_back(p.key(), p.value().clone());
-  loaded.state = contents.trainer_state;
-  loaded.rng = contents.rng_state;
-  return loaded;
-}
+using Loaded = LoadedCheckpoint;
+Loaded load(const std::string& run, const std::string& file) { return load_run_checkpoint(run, file); }
 
 void require_identical(const Loaded& a, const Loaded& b) {
   REQUIRE(a.parameters.size() == b.parameters.size());

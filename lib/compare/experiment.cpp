@@ -1,11 +1,14 @@
 #include "compare/experiment.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <numeric>
 #include <iostream>
@@ -15,6 +18,7 @@
 #include "compare/test_outputs.h"
 #include "data/corpus.h"
 #include "data/prepare.h"
+#include "distributed/launcher.h"
 #include "report/report.h"
 #include "train/runtime.h"
 #include "train/train_config.h"
@@ -34,6 +38,7 @@ nlohmann::json default_experiment_config() {
       {"seed", 1},
       {"seeds", nlohmann::json::array()},  // train every model once per seed: mean ± sd of every figure
       {"threads", 0},
+      {"nproc", 1},  // train each model data-parallel in this many local processes (c10d/Gloo)
       {"corpus",
        {{"dir", ""},           // prepared corpus directory (made here when bible or train_* are set)
         {"bible", false},      // build the Spanish→English Bible corpus from Debian's SWORD packages
@@ -303,6 +308,28 @@ std::vector<int64_t> experiment_seeds(const nlohmann::json& experiment) {
   return seeds;
 }
 
+// `s2s train --nproc N` on the resolved config (written to a temporary file for the workers).
+nlohmann::json train_in_local_workers(const nlohmann::json& config, const std::string& run_dir, int nproc) {
+  char pattern[] = "/tmp/s2s-launch-XXXXXX.json";
+  const int fd = ::mkstemps(pattern, 5);
+  if (fd < 0) throw Error(std::string("cannot write a temporary config for the workers: ") + std::strerror(errno));
+  ::close(fd);
+  const std::string config_path = pattern;
+  write_text_atomically(config_path, config.dump(2) + "\n");
+  LocalLaunch launch;
+  launch.nproc = nproc;
+  launch.threads_per_worker = threads_per_worker(config["train"]["threads"].get<int>(), nproc);
+  launch.timeout_seconds = config["train"]["distributed_timeout_seconds"].get<double>();
+  launch.arguments = {"train", "--config", config_path, "--out", run_dir,
+                      "--set", "train.threads=" + std::to_string(launch.threads_per_worker)};
+  if (path_exists(run_dir + "/checkpoint_last.pt")) launch.arguments.push_back("--resume");
+  std::cerr << "  training in " << nproc << " processes (data parallel)\n";
+  const int code = launch_local_workers(launch);
+  std::remove(config_path.c_str());
+  if (code != 0) throw Error("data-parallel training of " + run_dir + " failed (the workers' messages above say why)");
+  return read_json_file(run_dir + "/summary.json");
+}
+
 // Trains (or reuses) one model with one seed and evaluates it; returns its entry of results["models"].
 nlohmann::json train_and_evaluate(const nlohmann::json& experiment, const nlohmann::json& entry, int64_t seed,
                                   const std::string& run_dir, const std::string& output_name,
@@ -318,6 +345,9 @@ nlohmann::json train_and_evaluate(const nlohmann::json& experiment, const nlohma
   if (path_exists(summary_path) && read_json_file(summary_path).value("stopped_because", "") != "interrupted") {
     summary = read_json_file(summary_path);
     std::cerr << "  already trained (" << summary["steps"] << " steps); reusing\n";
+  } else if (experiment["nproc"].get<int>() > 1) {
+    summary = train_in_local_workers(config, run_dir, experiment["nproc"].get<int>());
+    if (summary["stopped_because"] == "interrupted") throw Error("interrupted; run the same command again to resume");
   } else {
     TrainOptions train;
     train.config = config;
@@ -389,6 +419,10 @@ nlohmann::json resolved_experiment(const CompareOptions& options) {
   nlohmann::json experiment = merge_checked(default_experiment_config(),
                                             from_file ? read_json_file(options.config_path) : options.experiment, "");
   for (const auto& o : options.overrides) apply_override(experiment, o);
+  if (!experiment["nproc"].is_number_integer() || experiment["nproc"].get<int64_t>() < 1 ||
+      experiment["nproc"].get<int64_t>() > 256) {
+    throw UsageError("experiment key nproc must be an integer in [1, 256], not " + experiment["nproc"].dump());
+  }
   const std::string base_dir = from_file ? directory_of(options.config_path) : std::string();
   for (auto& entry : experiment["models"])
     if (entry.is_object() && entry.contains("preset") && entry["preset"].is_string())

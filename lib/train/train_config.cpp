@@ -53,6 +53,7 @@ nlohmann::json default_train_config() {
            {"nonfinite_loss", "stop"},     // stop | skip: what a NaN/inf loss does
            {"keep_last", 0},               // keep the checkpoints of the last N evaluations (checkpoint_step<N>.pt) for `s2s average`
            {"ema_decay", 0.0},             // > 0: keep an exponential moving average of the weights (checkpoint_ema.pt)
+           {"distributed_timeout_seconds", 300.0},  // data-parallel runs: how long a rank waits for another before all stop
        }},
       {"eval",
        {
@@ -165,6 +166,7 @@ void check_ranges(const nlohmann::json& resolved) {
   check.choice("train", "nonfinite_loss", {"stop", "skip"});
   check.integer("train", "keep_last", 0, 1000, " (0 = keep none)");
   check.real("train", "ema_decay", 0, 1, false, true, " (0 = no moving average)");
+  check.real("train", "distributed_timeout_seconds", 1, 86400, false, false);
   const auto& train = resolved["train"];
   if (train["max_steps"].get<int64_t>() == 0 && train["max_minutes"].get<double>() == 0 &&
       train["max_epochs"].get<int64_t>() == 0) {

@@ -17,6 +17,7 @@
 
 #include "data/dataset.h"
 #include "data/subword_sampling.h"
+#include "distributed/data_parallel.h"
 #include "metrics/bleu.h"
 #include "models/seq2seq.h"
 #include "train/checkpoint.h"
@@ -29,8 +30,9 @@
 #include "util/atomic_file.h"
 #include "util/config.h"
 #include "util/error.h"
-#include "util/paths.h"
 #include "util/fault_injection.h"
+#include "util/fingerprint.h"
+#include "util/paths.h"
 
 namespace s2s {
 
@@ -97,7 +99,8 @@ struct Progress {
 
 class Trainer {
  public:
-  explicit Trainer(const TrainOptions& options);
+  // `parallel`: this rank's link to the others (null: a single process).
+  Trainer(const TrainOptions& options, DataParallel* parallel);
   TrainSummary run();
 
  private:
@@ -128,8 +131,16 @@ class Trainer {
   void evaluate_weights(ModelPtr weights, const std::string& suffix, nlohmann::json& result);
   void log_metrics(const nlohmann::json& record);
   void set_learning_rate(double lr);
+  // Data parallel: every rank starts from rank 0's weights.
+  void share_initial_weights();
+  // Data parallel: dropout differs between ranks yet depends only on (seed, step, rank),
+  // so a run resumed with any world size draws the same masks.
+  void seed_step_randomness();
 
   TrainOptions options_;
+  DataParallel* parallel_ = nullptr;
+  bool main_ = true;     // rank 0 (or the only process): evaluates, logs, writes the run directory
+  int64_t evaluations_ = 0;
   const nlohmann::json& cfg_;
   torch::Device device_{torch::kCPU};
   CorpusTokenizers tokenizers_;
@@ -145,7 +156,9 @@ class Trainer {
   std::string metrics_path_;
 };
 
-Trainer::Trainer(const TrainOptions& options) : options_(options), cfg_(options_.config) {
+Trainer::Trainer(const TrainOptions& options, DataParallel* parallel)
+    : options_(options), parallel_(parallel), main_(!parallel || parallel->is_main()), cfg_(options_.config) {
+  if (!main_) options_.quiet = true;
   const auto& train = cfg_["train"];
   configure_threads(train["threads"].get<int>());
   device_ = resolve_device(train["device"].get<std::string>());
@@ -165,7 +178,7 @@ Trainer::Trainer(const TrainOptions& options) : options_(options), cfg_(options_
   model_ = build_model(cfg_["model"], tokenizers_.source->vocab_size(), tokenizers_.target->vocab_size());
   if (!options_.init_from.empty() && !options_.resume) initialize_from_run();
   model_->to(device_);
-  if (train["ema_decay"].get<double>() > 0) {
+  if (main_ && train["ema_decay"].get<double>() > 0) {
     // Built without touching the random stream, so turning the average on leaves
     // the raw weights' training (initialisation, dropout) exactly as it was.
     auto generator = at::detail::getDefaultCPUGenerator();
@@ -221,7 +234,26 @@ Trainer::Trainer(const TrainOptions& options) : options_(options), cfg_(options_
     throw UsageError("config keys eval.max_length_a and eval.max_length_b allow outputs longer than model.max_positions");
   }
   if (options_.resume) resume();
-  prepare_run_directory();
+  if (parallel_) {
+    share_initial_weights();
+    // Every rank has passed every check: only now does rank 0 touch the run directory.
+    parallel_->barrier("checking the config and data on every rank");
+  }
+  if (main_) prepare_run_directory();
+}
+
+void Trainer::share_initial_weights() {
+  std::vector<torch::Tensor> tensors = model_->parameters();
+  for (const auto& buffer : model_->buffers()) tensors.push_back(buffer);
+  parallel_->broadcast_from_main(tensors, "sharing rank 0's initial weights");
+}
+
+void Trainer::seed_step_randomness() {
+  const std::string key = std::to_string(cfg_["train"]["seed"].get<uint64_t>()) + "/" + std::to_string(progress_.step + 1) +
+                          "/" + std::to_string(parallel_->rank());
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_current_seed(fingerprint(key));
 }
 
 void Trainer::check_resumed_config() const {
@@ -475,17 +507,32 @@ double Trainer::accumulate_gradients(const std::vector<std::vector<int64_t>>& gr
   for (const auto& indices : group) {
     for (int64_t i : indices) tokens += static_cast<int64_t>(train_.ids.target[i].size()) + 1;
   }
+  // The loss is normalised by the step's target tokens over every rank, so N
+  // ranks with their shares train exactly like one process with all of them.
+  double step_tokens = static_cast<double>(tokens);
+  if (parallel_) {
+    seed_step_randomness();
+    auto count = torch::tensor({step_tokens}, torch::kFloat64);
+    parallel_->sum({count}, "counting the step's target tokens");
+    step_tokens = count.item<double>();
+  }
   torch::Tensor total = torch::zeros({}, torch::TensorOptions().device(device_));
   for (const auto& indices : group) {
     Batch batch = collate(train_.ids, indices);
     auto encoded = model_->encode(batch.src.to(device_), batch.src_lengths.to(device_));
     auto out = model_->decode(encoded, batch.trg_in.to(device_));
     auto sums = label_smoothed_loss(out.logits, batch.trg_out.to(device_), cfg_["train"]["label_smoothing"].get<double>());
-    (sums.loss / static_cast<double>(tokens)).backward();
+    (sums.loss / step_tokens).backward();
     total += sums.loss.detach();
   }
-  progress_.target_tokens += tokens;
-  return total.item<double>() / static_cast<double>(tokens);
+  progress_.target_tokens += static_cast<int64_t>(step_tokens);
+  if (parallel_) {
+    auto loss = total.to(torch::kCPU, torch::kFloat64).reshape({1});
+    parallel_->sum_gradients(model_->parameters());
+    parallel_->sum({loss}, "summing the step's loss");
+    return loss.item<double>() / step_tokens;
+  }
+  return total.item<double>() / step_tokens;
 }
 
 void Trainer::apply_gradients(double learning_rate) {
@@ -543,6 +590,7 @@ void Trainer::evaluate_weights(ModelPtr weights, const std::string& suffix, nloh
 }
 
 void Trainer::log_metrics(const nlohmann::json& record) {
+  if (!main_) return;
   std::ofstream out(metrics_path_, std::ios::app);
   out << record.dump() << "\n";
   if (!out) throw Error("cannot append to " + metrics_path_);
@@ -574,15 +622,25 @@ TrainSummary Trainer::run() {
   double window_loss = 0.0;
   int64_t window_steps = 0, window_tokens = 0;
   auto window_start = Clock::now();
-  double window_train_seconds = 0.0;
+  double window_train_seconds = 0.0, window_communication_seconds = 0.0;
   bool evaluated_at_end = false;
+  const int64_t world_size = parallel_ ? parallel_->world_size() : 1, rank = parallel_ ? parallel_->rank() : 0;
 
   auto evaluate_and_checkpoint = [&] {
-    auto record = evaluate();
-    record["seconds"] = progress_.train_seconds;
-    record["wall_seconds"] = seconds_since(wall_start);
-    double metric = metric_is_bleu && record.contains("dev_bleu") ? record["dev_bleu"].get<double>()
-                                                                   : -record.value("dev_loss", 0.0);
+    // Rank 0 evaluates; the others wait for its metric and keep the same books
+    // (best, patience, plateau schedule), so every rank takes the same decisions.
+    nlohmann::json record;
+    double metric = 0.0;
+    const std::string evaluation_key = "evaluation/" + std::to_string(++evaluations_);
+    if (main_) {
+      record = evaluate();
+      record["seconds"] = progress_.train_seconds;
+      record["wall_seconds"] = seconds_since(wall_start);
+      metric = metric_is_bleu && record.contains("dev_bleu") ? record["dev_bleu"].get<double>()
+                                                             : -record.value("dev_loss", 0.0);
+    } else {
+      metric = std::strtod(parallel_->receive(evaluation_key).c_str(), nullptr);
+    }
     schedule_->observe(metric);
     const bool improved = metric > progress_.best_metric;
     if (improved) {
@@ -594,6 +652,7 @@ TrainSummary Trainer::run() {
     }
     progress_.last_eval_step = progress_.step;
     progress_.wall_seconds = seconds_since(wall_start);
+    if (!main_) return;
     log_metrics(record);
     // Best before last: a kill between the two leaves best ahead of last, never stale.
     if (improved) save("checkpoint_best.pt");
@@ -608,6 +667,11 @@ TrainSummary Trainer::run() {
       if (record.contains("dev_bleu_ema")) std::cerr << " (EMA " << record["dev_bleu_ema"].get<double>() << ")";
       else if (record.contains("dev_loss_ema")) std::cerr << " (EMA loss " << std::setprecision(3) << record["dev_loss_ema"].get<double>() << ")";
       std::cerr << (improved ? " | best so far" : "") << "\n" << std::defaultfloat;
+    }
+    if (parallel_) {
+      std::ostringstream text;
+      text << std::setprecision(17) << metric;
+      parallel_->publish(evaluation_key, text.str());
     }
   };
 
@@ -624,9 +688,14 @@ TrainSummary Trainer::run() {
     resample_training_data(progress_.epoch);
     auto batches = make_batches(train_.ids, batching, progress_.epoch);
     while (stop_reason.empty() && progress_.batch_in_epoch < static_cast<int64_t>(batches.size())) {
+      // A global step takes accumulate × world_size batches of the epoch; rank r
+      // trains on the r-th run of `accumulate` of them (the last step of an epoch
+      // may leave a rank none: it adds zeros).
       const int64_t begin = progress_.batch_in_epoch;
-      const int64_t end = std::min<int64_t>(begin + accumulate, batches.size());
-      std::vector<std::vector<int64_t>> group(batches.begin() + begin, batches.begin() + end);
+      const int64_t end = std::min<int64_t>(begin + accumulate * world_size, batches.size());
+      const int64_t mine = std::min<int64_t>(begin + accumulate * rank, end);
+      std::vector<std::vector<int64_t>> group(batches.begin() + mine,
+                                              batches.begin() + std::min<int64_t>(mine + accumulate, end));
       const auto step_start = Clock::now();
       const int64_t tokens_before = progress_.target_tokens;
       const double loss = accumulate_gradients(group);
@@ -635,16 +704,26 @@ TrainSummary Trainer::run() {
         optimizer_->zero_grad();
         if (!skip_nonfinite) {
           stop_reason = "nonfinite_loss";
-          std::cerr << "s2s: error: the loss became " << loss << " at step " << progress_.step + 1
+          if (main_) std::cerr << "s2s: error: the loss became " << loss << " at step " << progress_.step + 1
                     << "; stopping (set train.nonfinite_loss=skip to skip such steps)\n";
           break;
         }
-        std::cerr << "s2s: warning: skipped step " << progress_.step + 1 << ": loss is " << loss << "\n";
+        if (main_) std::cerr << "s2s: warning: skipped step " << progress_.step + 1 << ": loss is " << loss << "\n";
         continue;
       }
       apply_gradients(schedule_->rate(progress_.step + 1));
       progress_.step += 1;
-      const double step_seconds = seconds_since(step_start);
+      double step_seconds = seconds_since(step_start);
+      bool interrupt = stop_requested;
+      if (parallel_) {
+        // Rank 0's clock is the run's (train.max_minutes ends every rank at the same step),
+        // and a stop asked of any rank stops them all.
+        auto agreed = torch::tensor({main_ ? step_seconds : 0.0, stop_requested ? 1.0 : 0.0}, torch::kFloat64);
+        parallel_->sum({agreed}, "agreeing on the step's time and stop requests");
+        step_seconds = agreed[0].item<double>();
+        interrupt = agreed[1].item<double>() > 0;
+        window_communication_seconds += parallel_->take_communication_seconds();
+      }
       progress_.train_seconds += step_seconds;
       window_train_seconds += step_seconds;
       window_loss += loss;
@@ -662,6 +741,10 @@ TrainSummary Trainer::run() {
                                  {"loss", window_loss / window_steps},
                                  {"lr", schedule_->rate(progress_.step)},
                                  {"tokens_per_second", tokens_per_second}};
+        if (parallel_) {
+          record["world_size"] = world_size;
+          record["communication_seconds_per_step"] = window_communication_seconds / window_steps;
+        }
         log_metrics(record);
         if (!options_.quiet) {
           std::string eta = "?";
@@ -676,6 +759,7 @@ TrainSummary Trainer::run() {
         window_loss = 0.0;
         window_steps = window_tokens = 0;
         window_train_seconds = 0.0;
+        window_communication_seconds = 0.0;
         window_start = Clock::now();
       }
       if (eval_every > 0 && progress_.step % eval_every == 0) {
@@ -685,7 +769,7 @@ TrainSummary Trainer::run() {
       }
       if (max_steps > 0 && progress_.step >= max_steps) stop_reason = "max_steps";
       if (max_seconds > 0 && progress_.train_seconds >= max_seconds) stop_reason = "max_minutes";
-      if (stop_requested) stop_reason = "interrupted";
+      if (interrupt) stop_reason = "interrupted";
     }
     if (stop_reason.empty()) {
       progress_.epoch += 1;
@@ -697,7 +781,7 @@ TrainSummary Trainer::run() {
   std::signal(SIGINT, previous_int);
   std::signal(SIGTERM, previous_term);
 
-  if (stop_reason == "interrupted") {
+  if (stop_reason == "interrupted" && main_) {
     progress_.wall_seconds = seconds_since(wall_start);
     save("checkpoint_last.pt");
     std::cerr << "interrupted at step " << progress_.step << "; checkpoint saved, continue with --resume\n";
@@ -711,15 +795,32 @@ TrainSummary Trainer::run() {
   summary.target_tokens = progress_.target_tokens;
   summary.best_metric = progress_.best_metric;
   summary.stopped_because = stop_reason;
-  write_text_atomically(options_.run_dir + "/summary.json", summary.to_json().dump(2) + "\n");
+  if (main_) write_text_atomically(options_.run_dir + "/summary.json", summary.to_json().dump(2) + "\n");
+  // Rank 0 serves the store: it stays until every rank is done with it.
+  if (parallel_) parallel_->barrier("finishing the run");
   return summary;
 }
 
 }  // namespace
 
 TrainSummary train_model(const TrainOptions& options) {
-  Trainer trainer(options);
-  return trainer.run();
+  if (!options.world.distributed()) {
+    Trainer trainer(options, nullptr);
+    return trainer.run();
+  }
+  WorldSpec world = options.world;
+  world.timeout_seconds = options.config["train"]["distributed_timeout_seconds"].get<double>();
+  DataParallel parallel(world, fingerprint_hex(fingerprint(options.config.dump())));
+  try {
+    Trainer trainer(options, &parallel);
+    return trainer.run();
+  } catch (const PeerFailure&) {
+    throw;
+  } catch (const std::exception& e) {
+    const std::string message = e.what();
+    parallel.report_failure(message.substr(0, message.find('\n')));
+    throw;
+  }
 }
 
 }  // namespace s2s

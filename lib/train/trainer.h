@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "distributed/world.h"
+
 namespace s2s {
 
 struct TrainOptions {
@@ -15,6 +17,12 @@ struct TrainOptions {
   // position. Its model config must match; its tokenizer must be data.dir's.
   std::string init_from;
   bool quiet = false;        // no progress lines on stderr
+  // Data parallel (world.world_size > 1): this process is one rank. Each rank
+  // trains on its own share of every global step's batches (train.accumulate
+  // batches each, so a step takes accumulate × world_size batches of the epoch
+  // and its loss is normalised by the global target tokens); rank 0 alone
+  // evaluates, logs and writes the run directory.
+  WorldSpec world;
 };
 
 struct TrainSummary {
@@ -31,7 +39,8 @@ struct TrainSummary {
 };
 
 // Trains as the config says. Throws s2s::Error on bad input; SIGINT/SIGTERM
-// end the run early with a checkpoint (stopped_because = "interrupted").
+// end the run early with a checkpoint (stopped_because = "interrupted"). In a
+// data-parallel run, a failure of another rank is an s2s::Error naming it.
 TrainSummary train_model(const TrainOptions& options);
 
 }  // namespace s2s

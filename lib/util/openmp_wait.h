@@ -1,5 +1,6 @@
 #pragma once
-// OpenMP's wait policy, fixed before the OpenMP runtime starts.
+// Environment that must be fixed before the runtime libraries start: OpenMP's
+// wait policy, and how much of glog's chatter reaches stderr.
 //
 // LibTorch's intra-op threads (OpenMP) and OpenBLAS's own pthreads share the
 // cores. With GNU OpenMP's default ("active") policy, idle OpenMP threads spin
@@ -9,11 +10,16 @@
 // the Bahdanau RNN 851 vs 1,982. The policy is read once, when libgomp loads,
 // so the only way to set it from inside is to re-execute the program with it
 // in the environment.
+//
+// LibTorch's c10d logs its own socket errors through glog (a rank that cannot
+// reach the store, a peer that closed its connection) before s2s turns them
+// into one sentence naming the rank; glog reads its level from the environment
+// when it loads, so GLOG_minloglevel=3 (fatal only) is set the same way.
 namespace s2s {
 
-// If OMP_WAIT_POLICY is unset, sets it to PASSIVE and re-executes this
-// program with the same arguments; returns only when nothing was done (the
-// variable was already set, by the user or by the re-execution) or exec failed.
+// Sets OMP_WAIT_POLICY=PASSIVE and GLOG_minloglevel=3 where unset (a user's own
+// values are kept) and re-executes this program with the same arguments if it
+// set either; returns only when nothing was to be done or exec failed.
 void ensure_passive_openmp_wait(char** argv);
 
 }  // namespace s2s
