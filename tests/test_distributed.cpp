@@ -75,6 +75,14 @@ std::string world_env(int rank, int world, int port) {
          " MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " ";
 }
 
+// Shell: waits up to 60 s for the process in $launcher, then kills it and its
+// workers (a failing test must not leave a training run behind); prints its exit status.
+std::string wait_for_launcher() {
+  return "for i in $(seq 600); do kill -0 $launcher 2>/dev/null || break; sleep 0.1; done; "
+         "kill -0 $launcher 2>/dev/null && { echo 'the launcher did not stop'; pkill -KILL -P $launcher; kill -KILL $launcher; }; "
+         "wait $launcher; echo \"launcher exit $?\"";
+}
+
 }  // namespace
 
 TEST_CASE("two processes train like one process on the combined batches, and resume with another count",
@@ -131,18 +139,13 @@ TEST_CASE("a killed rank stops the others with a message that names it, within t
     const std::string binary = S2S_BINARY;
     // Rank 1 in the background; once rank 0 has logged a step, rank 1 gets kill -9.
     const std::string command =
-        "{ " + world_env(1, 2, port) + binary + " train --config " + config + settings + " --out " + run +
+        world_env(1, 2, port) + binary + " train --config " + config + settings + " --out " + run +
         " > " + dir.file("rank1.log") + " 2>&1 & rank1=$!; "
         "( for i in $(seq 600); do grep -q '\"type\":\"train\"' " + run + "/metrics.jsonl 2>/dev/null && break; sleep 0.1; done; "
         "kill -9 $rank1 ) & " +
-        world_env(0, 2, port) + binary + " train --config " + config + settings + " --out " + run + "; } 2>&1";
+        world_env(0, 2, port) + binary + " train --config " + config + settings + " --out " + run;
     const auto start = std::chrono::steady_clock::now();
-    CommandResult result;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    char buffer[4096];
-    for (size_t n; (n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0;) result.output.append(buffer, n);
-    const int status = ::pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    const CommandResult result = run_shell(command);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     INFO(result.output);
     CHECK(result.exit_code == 1);
@@ -153,25 +156,59 @@ TEST_CASE("a killed rank stops the others with a message that names it, within t
     CHECK(!std::filesystem::exists(run + "/summary.json"));
   }
 
+  SECTION("a rank that stops on an error is quoted by the others") {
+    const int port = free_port();
+    const std::string run = dir.file("failed");
+    // --init-from may differ between ranks (rank 0's weights are broadcast), so
+    // rank 1 passes the rendezvous and then fails on its own.
+    const std::string command =
+        world_env(1, 2, port) + std::string(S2S_BINARY) + " train --config " + config + settings + " --out " + run +
+        " --init-from " + dir.file("no-such-run") + " > " + dir.file("rank1.log") + " 2>&1 & " +
+        world_env(0, 2, port) + std::string(S2S_BINARY) + " train --config " + config + settings + " --out " + run;
+    const CommandResult result = run_shell(command);
+    INFO(result.output);
+    CHECK(result.exit_code == 1);
+    CHECK(result.output.find("rank 1 stopped on an error: --init-from: " + dir.file("no-such-run") + " does not exist") !=
+          std::string::npos);
+    CHECK(!std::filesystem::exists(run));
+  }
+
   SECTION("--nproc: a worker killed, the launcher names it and the others stop") {
     const std::string run = dir.file("launched");
     const std::string command =
-        "{ " + std::string(S2S_BINARY) + " train --config " + config + settings + " --nproc 2 --out " + run +
+        std::string(S2S_BINARY) + " train --config " + config + settings + " --nproc 2 --out " + run +
         " & launcher=$!; "
         "for i in $(seq 600); do grep -q '\"type\":\"train\"' " + run + "/metrics.jsonl 2>/dev/null && break; sleep 0.1; done; "
-        "for p in $(pgrep -P $launcher); do tr '\\0' '\\n' < /proc/$p/environ | grep -qx RANK=1 && kill -9 $p; done; "
-        "wait $launcher; echo \"launcher exit $?\"; } 2>&1";
-    CommandResult result;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    char buffer[4096];
-    for (size_t n; (n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0;) result.output.append(buffer, n);
-    ::pclose(pipe);
+        "for p in $(pgrep -P $launcher); do tr '\\0' '\\n' < /proc/$p/environ | grep -qx RANK=1 && kill -9 $p; done; " +
+        wait_for_launcher();
+    const CommandResult result = run_shell(command);
     INFO(result.output);
     CHECK(result.output.find("worker rank 1") != std::string::npos);
     CHECK(result.output.find("killed by signal 9") != std::string::npos);
     CHECK(result.output.find("rank 1 stopped responding") != std::string::npos);
     CHECK(result.output.find("launcher exit 1") != std::string::npos);
   }
+}
+
+TEST_CASE("Ctrl-C stops every worker of --nproc together, with one checkpoint to resume from", "[distributed]") {
+  ScratchDir dir;
+  const std::string corpus = make_synthetic_corpus(dir, "reverse", 300, 3, 8);
+  const std::string config = write_config(dir, corpus, "rnn");
+  const std::string run = dir.file("interrupted");
+  // setsid: the launcher and its workers form one process group, as in a terminal.
+  const std::string command =
+      "setsid " + std::string(S2S_BINARY) + " train --config " + config +
+      " --set train.max_steps=100000 --set eval.every_steps=0 --nproc 2 --out " + run + " & launcher=$!; "
+      "for i in $(seq 600); do grep -q '\"type\":\"train\"' " + run + "/metrics.jsonl 2>/dev/null && break; sleep 0.1; done; "
+      "kill -INT -$launcher; " + wait_for_launcher();
+  const CommandResult result = run_shell(command);
+  INFO(result.output);
+  CHECK(result.output.find("launcher exit 0") != std::string::npos);
+  CHECK(result.output.find("checkpoint saved, continue with --resume") != std::string::npos);
+  CHECK(result.output.find("error") == std::string::npos);
+  const auto summary = nlohmann::json::parse(read_file(run + "/summary.json"));
+  CHECK(summary["stopped_because"] == "interrupted");
+  CHECK(load_run_checkpoint(run, "checkpoint_last.pt").state["step"] == summary["steps"]);
 }
 
 TEST_CASE("a rank that never arrives, or a malformed environment, is named", "[distributed]") {

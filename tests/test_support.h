@@ -50,12 +50,10 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs `PREFIX ENV s2s ARGS` through the shell, capturing stdout and stderr together: `env` sets
-// variables ("NAME=value "), `prefix` runs first in the same shell ("ulimit -f 8; "). Braces, so
-// shell syntax in `args` (redirections, "& pid=$!; kill ...") sees the same capture.
-inline CommandResult run_s2s_with_env(const std::string& env, const std::string& args, const std::string& prefix = "") {
+// Runs a shell script, capturing its stdout and stderr together ({ SCRIPT; } 2>&1).
+inline CommandResult run_shell(const std::string& script) {
   CommandResult result;
-  std::string command = "{ " + prefix + env + std::string(S2S_BINARY) + " " + args + "; } 2>&1";
+  std::string command = "{ " + script + "; } 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   char buffer[4096];
   size_t n;
@@ -63,6 +61,13 @@ inline CommandResult run_s2s_with_env(const std::string& env, const std::string&
   int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+// Runs `PREFIX ENV s2s ARGS` through the shell, capturing stdout and stderr together: `env` sets
+// variables ("NAME=value "), `prefix` runs first in the same shell ("ulimit -f 8; "). Braces, so
+// shell syntax in `args` (redirections, "& pid=$!; kill ...") sees the same capture.
+inline CommandResult run_s2s_with_env(const std::string& env, const std::string& args, const std::string& prefix = "") {
+  return run_shell(prefix + env + std::string(S2S_BINARY) + " " + args);
 }
 
 // Runs `s2s ARGS` through the shell, capturing its output.

@@ -106,7 +106,7 @@ DataParallel::DataParallel(const WorldSpec& spec, const std::string& config_fing
     if (main_fingerprint != config_fingerprint) {
       throw UsageError("rank " + std::to_string(spec_.rank) + " resolved another training config than rank 0 "
                        "(fingerprint " + config_fingerprint + " against " + main_fingerprint +
-                       "); every rank must run the same config, data and flags");
+                       "); every rank must run the same config and the same --resume");
     }
   } catch (const Error&) {
     throw;

@@ -26,7 +26,7 @@ struct PeerFailure : Error {
 class DataParallel {
  public:
   // Rendezvous: every rank reaches rank 0's store and announces itself with the
-  // fingerprint of its training config (ranks must agree on it), or fails naming
+  // fingerprint of its training config and --resume (ranks must agree on them), or fails naming
   // the ranks that are missing.
   DataParallel(const WorldSpec& spec, const std::string& config_fingerprint);
   ~DataParallel();

@@ -781,10 +781,12 @@ TrainSummary Trainer::run() {
   std::signal(SIGINT, previous_int);
   std::signal(SIGTERM, previous_term);
 
-  if (stop_reason == "interrupted" && main_) {
-    progress_.wall_seconds = seconds_since(wall_start);
-    save("checkpoint_last.pt");
-    std::cerr << "interrupted at step " << progress_.step << "; checkpoint saved, continue with --resume\n";
+  if (stop_reason == "interrupted") {
+    if (main_) {
+      progress_.wall_seconds = seconds_since(wall_start);
+      save("checkpoint_last.pt");
+      std::cerr << "interrupted at step " << progress_.step << "; checkpoint saved, continue with --resume\n";
+    }
   } else if (!evaluated_at_end && stop_reason != "nonfinite_loss") {
     evaluate_and_checkpoint();
   }
@@ -810,7 +812,10 @@ TrainSummary train_model(const TrainOptions& options) {
   }
   WorldSpec world = options.world;
   world.timeout_seconds = options.config["train"]["distributed_timeout_seconds"].get<double>();
-  DataParallel parallel(world, fingerprint_hex(fingerprint(options.config.dump())));
+  // Ranks must agree on the config and on --resume (a rank resuming alone would
+  // bring optimizer moments the others lack); --init-from may differ, as rank
+  // 0's weights are broadcast anyway.
+  DataParallel parallel(world, fingerprint_hex(fingerprint(options.config.dump() + (options.resume ? "\nresume" : ""))));
   try {
     Trainer trainer(options, &parallel);
     return trainer.run();

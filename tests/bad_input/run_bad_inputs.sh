@@ -162,6 +162,11 @@ group_train() {
   expect "train: --init-from missing" 2 "nowhere" "$OUT" -- $T --init-from nowhere --out "$OUT"
   expect "train: --init-from another model" 2 "model.architecture" "$OUT" -- train --config transformer.json --init-from rnn --out "$OUT"
   expect "train: --init-from another width" 2 "model.hidden_dim" "$OUT" -- $T --set model.hidden_dim=32 --init-from rnn --out "$OUT"
+  expect "train: --nproc 0" 2 "--nproc" "$OUT" -- $T --nproc 0 --out "$OUT"
+  expect "train: distributed timeout 0" 2 "train.distributed_timeout_seconds" "$OUT" -- $T --set train.distributed_timeout_seconds=0 --out "$OUT"
+  expect "train: --nproc on an existing run without --resume" 2 "--resume" rnn -- $T --nproc 2 --out rnn
+  WORLD_SIZE=2 RANK=5 expect "train: RANK outside WORLD_SIZE" 2 "RANK" "$OUT" -- $T --out "$OUT"
+  WORLD_SIZE=2 RANK=0 MASTER_PORT=29500 expect "train: WORLD_SIZE without MASTER_ADDR" 2 "MASTER_ADDR" "$OUT" -- $T --out "$OUT"
 }
 
 group_translate() {
