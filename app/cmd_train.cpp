@@ -45,9 +45,7 @@ int launch_workers(const TrainFlags& flags, const nlohmann::json& config) {
   args = {"train", "--out", flags.out};
   if (!flags.config_path.empty()) args.insert(args.end(), {"--config", flags.config_path});
   for (const auto& o : flags.overrides) args.insert(args.end(), {"--set", o});
-  if (flags.threads >= 0 || config["train"]["threads"].get<int>() == 0) {
-    args.insert(args.end(), {"--set", "train.threads=" + std::to_string(threads)});
-  }
+  args.insert(args.end(), {"--set", "train.threads=" + std::to_string(threads)});
   if (!flags.device.empty()) args.insert(args.end(), {"--device", flags.device});
   if (flags.resume) args.push_back("--resume");
   if (!flags.init_from.empty()) args.insert(args.end(), {"--init-from", flags.init_from});

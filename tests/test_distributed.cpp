@@ -4,8 +4,6 @@
 // never arrives must stop every other rank with a message that names it.
 #include <catch2/catch.hpp>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -13,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checkpoint_test_support.h"
+#include "distributed/launcher.h"
 #include "test_support.h"
 
 using namespace s2s_test;
@@ -55,19 +54,6 @@ bool any_change(const LoadedCheckpoint& a, const LoadedCheckpoint& b) { return m
 void require_ok(const CommandResult& result) {
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
-}
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  const int port = ntohs(address.sin_port);
-  ::close(fd);
-  return port;
 }
 
 std::string world_env(int rank, int world, int port) {
@@ -134,7 +120,7 @@ TEST_CASE("a killed rank stops the others with a message that names it, within t
   const std::string settings = " --set train.max_steps=100000 --set eval.every_steps=0 --set train.distributed_timeout_seconds=20";
 
   SECTION("torchrun-style ranks: rank 1 killed, rank 0 names it") {
-    const int port = free_port();
+    const int port = s2s::free_local_port();
     const std::string run = dir.file("killed");
     const std::string binary = S2S_BINARY;
     // Rank 1 in the background; once rank 0 has logged a step, rank 1 gets kill -9.
@@ -157,7 +143,7 @@ TEST_CASE("a killed rank stops the others with a message that names it, within t
   }
 
   SECTION("a rank that stops on an error is quoted by the others") {
-    const int port = free_port();
+    const int port = s2s::free_local_port();
     const std::string run = dir.file("failed");
     // --init-from may differ between ranks (rank 0's weights are broadcast), so
     // rank 1 passes the rendezvous and then fails on its own.
@@ -217,7 +203,7 @@ TEST_CASE("a rank that never arrives, or a malformed environment, is named", "[d
   const std::string config = write_config(dir, corpus, "rnn");
   const std::string run = dir.file("alone");
 
-  auto alone = run_s2s_with_env(world_env(0, 3, free_port()),
+  auto alone = run_s2s_with_env(world_env(0, 3, s2s::free_local_port()),
                                 "train --config " + config + " --set train.distributed_timeout_seconds=2 --out " + run);
   INFO(alone.output);
   CHECK(alone.exit_code == 1);

@@ -180,10 +180,11 @@ std::string DataParallel::diagnose() {
   }
 }
 
-void DataParallel::fail(const std::string& during, const std::string& detail) {
-  const std::string blame = diagnose();
+void DataParallel::fail(const std::string& during, const std::string& detail) { stop(during, diagnose() + " [" + detail + "]"); }
+
+void DataParallel::stop(const std::string& during, const std::string& blame) {
   throw PeerFailure("data-parallel training failed on rank " + std::to_string(spec_.rank) + " while " + during + ": " + blame +
-              " [" + detail + "]; every rank stops");
+                    "; every rank stops");
 }
 
 void DataParallel::sum(const std::vector<torch::Tensor>& tensors, const std::string& during) {
@@ -292,8 +293,7 @@ std::string DataParallel::receive(const std::string& key) {
     while (true) {
       if (store.check({full})) return text_of(store.get(full));
       if (store.check({"failed/0"})) {
-        throw PeerFailure("data-parallel training failed on rank " + std::to_string(spec_.rank) + " while waiting for " + key +
-                    ": rank 0 stopped on an error: " + text_of(store.get("failed/0")) + "; every rank stops");
+        stop("waiting for " + key, "rank 0 stopped on an error: " + text_of(store.get("failed/0")));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       const int64_t now_beat = heartbeat_of(0);
@@ -301,17 +301,15 @@ std::string DataParallel::receive(const std::string& key) {
         beat = now_beat;
         beat_changed = Clock::now();
       } else if (Clock::now() - beat_changed > timeout_) {
-        throw PeerFailure("data-parallel training failed on rank " + std::to_string(spec_.rank) + " while waiting for " + key +
-                    ": rank 0 stopped responding (no heartbeat for " + seconds_text(spec_.timeout_seconds) +
-                    ", train.distributed_timeout_seconds); every rank stops");
+        stop("waiting for " + key, "rank 0 stopped responding (no heartbeat for " + seconds_text(spec_.timeout_seconds) +
+                                       ", train.distributed_timeout_seconds)");
       }
     }
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    throw PeerFailure("data-parallel training failed on rank " + std::to_string(spec_.rank) + " while waiting for " + key +
-                ": rank 0 is gone (it serves the rendezvous store at " + store_address() +
-                "; killed, crashed or stopped on an error) [" + message_of(e) + "]; every rank stops");
+    stop("waiting for " + key, "rank 0 is gone (it serves the rendezvous store at " + store_address() +
+                                   "; killed, crashed or stopped on an error) [" + message_of(e) + "]");
   }
 }
 

@@ -63,7 +63,10 @@ class DataParallel {
     std::vector<size_t> parameters;  // indices into the parameter list
     torch::Tensor flat;              // [sum of their numel], float
   };
+  // A collective failed: blames the rank diagnose() finds, with the library's `detail`.
   [[noreturn]] void fail(const std::string& during, const std::string& detail);
+  // Throws the PeerFailure every stop of this rank reports: "... on rank R while DURING: BLAME; every rank stops".
+  [[noreturn]] void stop(const std::string& during, const std::string& blame);
   // Which rank is to blame, from the store: a reported failure, or a stale heartbeat.
   std::string diagnose();
   void beat_heart();

@@ -22,7 +22,16 @@ namespace {
 volatile sig_atomic_t forwarded_signal = 0;
 extern "C" void remember_signal(int signal) { forwarded_signal = signal; }
 
-// A port the kernel calls free now; the workers' store binds it a moment later.
+std::string describe_status(int status) {
+  if (WIFSIGNALED(status)) {
+    const int signal = WTERMSIG(status);
+    return std::string("was killed by signal ") + std::to_string(signal) + " (" + ::strsignal(signal) + ")";
+  }
+  return "exited with status " + std::to_string(WEXITSTATUS(status));
+}
+
+}  // namespace
+
 int free_local_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw Error(std::string("cannot open a socket to find a free port: ") + ::strerror(errno));
@@ -40,16 +49,6 @@ int free_local_port() {
   ::close(fd);
   return port;
 }
-
-std::string describe_status(int status) {
-  if (WIFSIGNALED(status)) {
-    const int signal = WTERMSIG(status);
-    return std::string("was killed by signal ") + std::to_string(signal) + " (" + ::strsignal(signal) + ")";
-  }
-  return "exited with status " + std::to_string(WEXITSTATUS(status));
-}
-
-}  // namespace
 
 int threads_per_worker(int configured, int nproc) {
   if (configured > 0) return configured;

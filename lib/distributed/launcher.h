@@ -14,6 +14,9 @@ struct LocalLaunch {
   double timeout_seconds = 300;        // how long the others get to stop by themselves after one failed
 };
 
+// A port on 127.0.0.1 that the kernel calls free now (bound to port 0, then released).
+int free_local_port();
+
 // Threads for each of `nproc` workers: `configured`, or the cores shared out when it is 0 (all cores).
 int threads_per_worker(int configured, int nproc);
 
