@@ -186,7 +186,10 @@ TEST_CASE("Ctrl-C stops every worker of --nproc together, with one checkpoint to
       "setsid " + std::string(S2S_BINARY) + " train --config " + config +
       " --set train.max_steps=100000 --set eval.every_steps=0 --nproc 2 --out " + run + " & launcher=$!; "
       "for i in $(seq 600); do grep -q '\"type\":\"train\"' " + run + "/metrics.jsonl 2>/dev/null && break; sleep 0.1; done; "
-      "kill -INT -$launcher; " + wait_for_launcher();
+      "kill -INT -$launcher; "
+      // The launcher forwards the signal as SIGTERM; repeat that late copy until the workers are gone.
+      "for i in $(seq 40); do pkill -TERM -P $launcher || break; sleep 0.05; done; " +
+      wait_for_launcher();
   const CommandResult result = run_shell(command);
   INFO(result.output);
   CHECK(result.output.find("launcher exit 0") != std::string::npos);

@@ -778,8 +778,13 @@ TrainSummary Trainer::run() {
       if (max_epochs > 0 && progress_.epoch >= max_epochs) stop_reason = "max_epochs";
     }
   }
-  std::signal(SIGINT, previous_int);
-  std::signal(SIGTERM, previous_term);
+  // After an interrupt the handlers stay for the rest of the process: one Ctrl-C often reaches a worker
+  // twice (from the terminal's process group, and again as the launcher's forwarded SIGTERM, late under
+  // load), and the second copy must not kill a worker that is saving its checkpoint or exiting cleanly.
+  if (stop_reason != "interrupted") {
+    std::signal(SIGINT, previous_int);
+    std::signal(SIGTERM, previous_term);
+  }
 
   if (stop_reason == "interrupted") {
     if (main_) {
