@@ -164,6 +164,21 @@ TEST_CASE("subword sampling changes the segmentation across epochs, repeats it p
   CHECK(capped.ids.source == train.ids.source);
 }
 
+TEST_CASE("subword sampling, then SentencePiece training, then sampling again, in one process", "[features]") {
+  // The sampler thread's stack must not reach glibc's stack cache, where the bridge namespace's libc
+  // would free its thread-locals with the wrong allocator (AddressSanitizer aborted here before).
+  ScratchDir dir;
+  const std::string first = make_synthetic_corpus(dir, "copy", 60, 3, 8);
+  auto tokenizers = s2s::CorpusTokenizers::load(first);
+  auto lines = s2s::read_lines(first + "/train.src");
+  auto before = tokenizers.source->sample_encode_lines(lines, -1, 0.5, 7);
+  ScratchDir other;
+  const std::string second = make_synthetic_corpus(other, "reverse", 60, 3, 8);
+  auto after = tokenizers.source->sample_encode_lines(lines, -1, 0.5, 7);
+  CHECK(before == after);
+  CHECK(s2s::CorpusTokenizers::load(second).source->vocab_size() > 0);
+}
+
 TEST_CASE("keep_last, EMA and sampling in training: pruned, averaged, exported, and resumed bit for bit", "[features]") {
   ScratchDir dir;
   const std::string corpus = make_synthetic_corpus(dir, "reverse", 150, 2, 6);

@@ -6,10 +6,10 @@
 #include <cstdlib>
 #include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "text/spm_bridge/spm_bridge.h"
 #include "util/error.h"
+#include "util/own_stack_thread.h"
 
 namespace s2s {
 namespace {
@@ -179,9 +179,11 @@ std::vector<std::vector<int>> Tokenizer::sample_encode_lines(const std::vector<s
   std::string error;
   // SentencePiece treats seed 0xFFFFFFFF as "unseeded" (random): keep clear of it.
   const uint32_t usable_seed = seed == 0xFFFFFFFFu ? 0u : seed;
-  std::thread sampler([&] {
-    // The seed is global in SentencePiece and read when a thread makes its first
-    // draw: one sampler thread at a time.
+  // A fresh thread per call: SentencePiece reads its (global) seed at a thread's first draw. Its
+  // stack is our own, so the thread-locals it leaves never reach glibc's stack cache (see
+  // util/own_stack_thread.h).
+  run_on_own_stack_thread([&] {
+    // One sampler thread at a time, since the seed is global.
     static std::mutex seeding;
     std::lock_guard<std::mutex> lock(seeding);
     bridge().set_random_seed(usable_seed);
@@ -200,7 +202,6 @@ std::vector<std::vector<int>> Tokenizer::sample_encode_lines(const std::vector<s
       out[i].assign(ids.begin(), ids.end());
     }
   });
-  sampler.join();
   if (!error.empty()) throw Error("cannot sample a segmentation: " + error);
   return out;
 }

@@ -120,6 +120,9 @@ S2S_EXPORT int s2s_spm_sample_encode(const s2s_spm_processor* processor, const c
 S2S_EXPORT int s2s_spm_take_sample(int32_t* ids, size_t capacity) {
   if (capacity < last_sample.size()) return fail("the sample has more ids than the buffer holds");
   for (size_t i = 0; i < last_sample.size(); ++i) ids[i] = last_sample[i];
+  // Released now: this thread-local's destructor never runs, since a thread started by the main
+  // namespace's libc does not run the destructors registered with this namespace's libc.
+  std::vector<int>().swap(last_sample);
   return 0;
 }
 
