@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "command_registry.h"
-#include "train/checkpoint.h"
-#include "train/checkpoint_average.h"
+#include "run/checkpoint.h"
+#include "run/checkpoint_average.h"
 #include "translate/translator.h"
 #include "util/error.h"
 

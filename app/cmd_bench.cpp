@@ -8,7 +8,7 @@
 #include "bench/latency.h"
 #include "command_registry.h"
 #include "data/corpus.h"
-#include "train/runtime.h"
+#include "util/runtime.h"
 #include "translate/translator.h"
 
 namespace {

@@ -7,7 +7,7 @@
 #include "command_registry.h"
 #include "search_flags.h"
 #include "data/corpus.h"
-#include "train/runtime.h"
+#include "util/runtime.h"
 #include "translate/evaluation.h"
 #include "translate/translator.h"
 #include "util/atomic_file.h"

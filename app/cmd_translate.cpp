@@ -6,8 +6,9 @@
 #include "command_registry.h"
 #include "search_flags.h"
 #include "data/corpus.h"
+#include "export/scripted_model.h"
 #include "export/torchscript_export.h"
-#include "train/runtime.h"
+#include "util/runtime.h"
 #include "translate/translator.h"
 #include "util/error.h"
 #include "util/utf8.h"
@@ -87,11 +88,10 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
       throw s2s::UsageError("an ensemble is made of training directories; " + flags->models.front() +
                             " is an exported file");
     }
-    s2s::ModelBundle bundle;
-    if (!exported) {
-      const auto device = s2s::resolve_device(flags->device);
-      bundle = s2s::app::load_runs(flags->models, flags->search.checkpoint, device);
-    }
+    // An export decodes through the same search as a training directory (export/scripted_model.h).
+    const auto device = s2s::resolve_device(flags->device);
+    s2s::ModelBundle bundle = exported ? s2s::load_exported_bundle(flags->models.front(), device)
+                                       : s2s::app::load_runs(flags->models, flags->search.checkpoint, device);
     s2s::TranslationOptions options;
     flags->search.apply(options.search);
     options.search.nbest = flags->nbest;
@@ -101,19 +101,9 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
     options.batch_tokens = flags->batch_tokens;
     options.max_source_tokens = flags->max_source_tokens;
     options.input_name = flags->input.empty() ? "stdin" : flags->input;
-    std::unique_ptr<s2s::ExportedTranslator> exported_translator;
-    std::unique_ptr<s2s::Translator> native_translator;
-    if (exported) {
-      exported_translator =
-          std::make_unique<s2s::ExportedTranslator>(flags->models.front(), s2s::resolve_device(flags->device), options);
-    } else {
-      native_translator = std::make_unique<s2s::Translator>(bundle, options);
-    }
+    s2s::Translator translator(bundle, options);
     int64_t first_line = 1;  // of the current chunk, for warnings naming the line
-    auto translate = [&](const std::vector<std::string>& lines) {
-      return exported_translator ? exported_translator->translate(lines, first_line)
-                                 : native_translator->translate(lines, first_line);
-    };
+    auto translate = [&](const std::vector<std::string>& lines) { return translator.translate(lines, first_line); };
 
     const std::string name = options.input_name;
     std::vector<std::string> chunk;

@@ -10,7 +10,7 @@
 
 #include "data/dataset.h"
 #include "models/seq2seq.h"
-#include "train/checkpoint.h"
+#include "run/checkpoint.h"
 #include "util/config.h"
 
 namespace s2s_test {

@@ -20,7 +20,7 @@
 #include "models/seq2seq.h"
 #include "checkpoint_test_support.h"
 #include "test_support.h"
-#include "train/checkpoint.h"
+#include "run/checkpoint.h"
 #include "util/config.h"
 
 using namespace s2s_test;

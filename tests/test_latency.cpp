@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "bench/latency.h"
+#include "util/error.h"
 
 namespace {
 
@@ -30,6 +31,8 @@ class ScriptedEncoderModel : public s2s::Seq2SeqModel {
   torch::Tensor step(s2s::DecoderState&, const torch::Tensor& prev) override { return torch::zeros({prev.size(0), 8}); }
   std::string describe() const override { return "scripted encoder"; }
   int64_t target_vocab_size() const override { return 8; }
+  void define_torchscript(torch::jit::Module&) const override { throw s2s::Error("a test model is not exported"); }
+  std::string attention_description() const override { return "none"; }
 
  private:
   int calls_ = 0;

@@ -157,8 +157,8 @@ TEST_CASE("step-by-step decoding gives the teacher-forced logits, also after reo
     }
   }
 
-  SECTION("after reorder() with a beam-style index the steps match decode() of the reordered batch") {
-    // Rows repeated and permuted, as beam search does: 3 sentences → 4 rows.
+  SECTION("after select_rows() with any index the steps match decode() of the selected batch") {
+    // Rows repeated and permuted across sentences: 3 sentences → 4 rows.
     auto index = torch::tensor({2, 0, 0, 1}, torch::kLong);
     const int64_t split = 3;  // steps before the reorder
     auto reordered_encoded = model->encode(b.src.index_select(0, index), b.src_lengths.index_select(0, index));
@@ -167,7 +167,7 @@ TEST_CASE("step-by-step decoding gives the teacher-forced logits, also after reo
 
     auto state = model->start(encoded);
     for (int64_t t = 0; t < split; ++t) model->step(state, b.trg_in.select(1, t));
-    s2s::Seq2SeqModel::reorder(state, index);
+    s2s::Seq2SeqModel::select_rows(state, index);
     CHECK(state.position == split);
     for (int64_t t = split; t < T; ++t) {
       CAPTURE(t);
@@ -175,6 +175,38 @@ TEST_CASE("step-by-step decoding gives the teacher-forced logits, also after reo
       REQUIRE(logits.size(0) == index.size(0));
       CHECK(max_abs_diff(logits, reference.logits.select(1, t)) <= 1e-4);
       if (c.has_attention) CHECK(max_abs_diff(state.attention, reference.attention.select(1, t)) <= 1e-4);
+    }
+  }
+
+  SECTION("reorder() of hypotheses within their sentence matches decode() of the reordered prefixes") {
+    // Two hypotheses per sentence, as beam search lays them out (row 2b + k);
+    // each pair's targets differ, and the reorder swaps or duplicates within pairs.
+    const int64_t B = b.src.size(0);
+    auto expand = torch::arange(B, torch::kLong).repeat_interleave(2);
+    auto src = b.src.index_select(0, expand), lengths = b.src_lengths.index_select(0, expand);
+    auto trg = b.trg_in.index_select(0, expand).clone();
+    for (int64_t r = 1; r < 2 * B; r += 2) {
+      trg[r].narrow(0, 1, T - 1).copy_(trg[r - 1].narrow(0, 1, T - 1).flip(0));  // the odd row's own prefix
+    }
+    std::vector<int64_t> within;
+    for (int64_t s = 0; s < B; ++s) {
+      within.push_back(2 * s + 1);                     // even sentences: the second hypothesis twice
+      within.push_back(2 * s + (s % 2 == 0 ? 1 : 0));  // odd sentences: the two swapped
+    }
+    auto index = torch::tensor(within, torch::kLong);
+    const int64_t split = 3;
+    auto expanded = model->encode(src, lengths);
+    auto reordered_trg = trg.index_select(0, index);
+    for (int64_t t = split; t < T; ++t) reordered_trg.select(1, t).copy_(trg.select(1, t));  // after the reorder: own tokens
+    auto reference = model->decode(expanded, reordered_trg);
+
+    auto state = model->start(expanded);
+    for (int64_t t = 0; t < split; ++t) model->step(state, trg.select(1, t));
+    s2s::Seq2SeqModel::reorder(state, index);
+    for (int64_t t = split; t < T; ++t) {
+      CAPTURE(t);
+      auto logits = model->step(state, reordered_trg.select(1, t));
+      CHECK(max_abs_diff(logits, reference.logits.select(1, t)) <= 1e-4);
     }
   }
 }

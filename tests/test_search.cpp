@@ -59,6 +59,8 @@ class ScriptedModel : public s2s::Seq2SeqModel {
   }
   std::string describe() const override { return "scripted"; }
   int64_t target_vocab_size() const override { return vocab_; }
+  void define_torchscript(torch::jit::Module&) const override { throw s2s::Error("a test model is not exported"); }
+  std::string attention_description() const override { return "none"; }
 
  private:
   int64_t vocab_;

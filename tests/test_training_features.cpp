@@ -11,8 +11,8 @@
 #include "data/dataset.h"
 #include "data/subword_sampling.h"
 #include "model_test_support.h"
-#include "train/checkpoint.h"
-#include "train/checkpoint_average.h"
+#include "run/checkpoint.h"
+#include "run/checkpoint_average.h"
 #include "train/ema.h"
 #include "test_support.h"
 

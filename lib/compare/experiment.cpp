@@ -20,7 +20,7 @@
 #include "data/prepare.h"
 #include "distributed/launcher.h"
 #include "report/report.h"
-#include "train/runtime.h"
+#include "util/runtime.h"
 #include "train/train_config.h"
 #include "train/trainer.h"
 #include "translate/evaluation.h"

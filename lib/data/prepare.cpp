@@ -313,172 +313,119 @@ nlohmann::json prepare_settings_json(const PrepareOptions& options) {
   return j;
 }
 
-PrepareResult prepare_corpus(const PrepareOptions& options, std::ostream* log) {
-  validate_prepare_options(options);
-  const auto started = std::chrono::steady_clock::now();
-  auto say = [&](const std::string& message) {
-    if (log) *log << "prepare: " << message << std::endl;
-  };
+namespace {
 
-  const std::string out = absolute_path(options.out_dir);
-  if (out == "/" || out.empty()) throw Error("refusing to use / as the output directory");
-  const nlohmann::json settings = prepare_settings_json(options);
+void say(std::ostream* log, const std::string& message) {
+  if (log) *log << "prepare: " << message << std::endl;
+}
 
-  PrepareResult result;
-  result.out_dir = out;
+// Removes the temporary output directory unless disarmed (the run succeeded).
+struct TmpGuard {
+  std::string path;
+  bool armed = true;
+  ~TmpGuard() {
+    if (armed) {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  }
+};
 
-  // ---- is there already a directory?
+// An existing `out`: true when it already holds this very preparation
+// (`result` then carries its stats); s2s::Error when it holds something else
+// and --force was not given.
+bool holds_this_preparation(const std::string& out, const nlohmann::json& settings, const PrepareOptions& options,
+                            std::ostream* log, PrepareResult& result) {
   std::error_code ec;
-  if (fs::exists(out, ec)) {
-    if (!fs::is_directory(out, ec)) throw Error(out + " exists and is not a directory");
-    const std::string previous_json = out + "/prepare.json";
-    if (fs::exists(previous_json)) {
-      nlohmann::json previous;
-      try {
-        previous = nlohmann::json::parse(read_text_file(previous_json));
-      } catch (const nlohmann::json::exception&) {
-        previous = nullptr;
-      }
-      bool complete = true;
-      for (const auto& f : required_outputs(options)) complete = complete && fs::exists(out + "/" + f);
-      if (!options.force && previous == settings && complete) {
-        say(out + " already holds this preparation (same prepare.json); nothing to do (use --force to redo it)");
-        result.skipped = true;
-        try {
-          result.stats = nlohmann::json::parse(read_text_file(out + "/stats.json"));
-        } catch (const nlohmann::json::exception& e) {
-          throw Error("cannot parse " + out + "/stats.json: " + e.what());
-        }
-        return result;
-      }
-      if (!options.force && previous != settings) {
-        throw Error(out + " already holds a corpus prepared with other settings or inputs (first difference: '" +
-                    (previous.is_object() ? first_difference(previous, settings) : std::string("prepare.json")) +
-                    "'); pass --force to replace it or choose another --out");
-      }
-    } else if (!fs::is_empty(out, ec)) {
+  if (!fs::exists(out, ec)) return false;
+  if (!fs::is_directory(out, ec)) throw Error(out + " exists and is not a directory");
+  const std::string previous_json = out + "/prepare.json";
+  if (!fs::exists(previous_json)) {
+    if (!fs::is_empty(out, ec)) {
       throw Error(out + " exists, is not empty and holds no prepare.json; refusing to replace it (choose another --out)");
     }
+    return false;
   }
-
-  // ---- build everything in DIR.tmp
-  const std::string tmp = out + ".tmp";
-  fs::remove_all(tmp, ec);
-  if (ec) throw Error("cannot remove the stale temporary directory " + tmp + ": " + ec.message());
-  fs::create_directories(tmp, ec);
-  if (ec) throw Error("cannot create " + tmp + ": " + ec.message());
-  struct TmpGuard {
-    std::string path;
-    bool armed = true;
-    ~TmpGuard() {
-      if (armed) {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-      }
+  nlohmann::json previous;
+  try {
+    previous = nlohmann::json::parse(read_text_file(previous_json));
+  } catch (const nlohmann::json::exception&) {
+    previous = nullptr;
+  }
+  bool complete = true;
+  for (const auto& f : required_outputs(options)) complete = complete && fs::exists(out + "/" + f);
+  if (!options.force && previous == settings && complete) {
+    say(log, out + " already holds this preparation (same prepare.json); nothing to do (use --force to redo it)");
+    result.skipped = true;
+    try {
+      result.stats = nlohmann::json::parse(read_text_file(out + "/stats.json"));
+    } catch (const nlohmann::json::exception& e) {
+      throw Error("cannot parse " + out + "/stats.json: " + e.what());
     }
-  } guard{tmp};
+    return true;
+  }
+  if (!options.force && previous != settings) {
+    throw Error(out + " already holds a corpus prepared with other settings or inputs (first difference: '" +
+                (previous.is_object() ? first_difference(previous, settings) : std::string("prepare.json")) +
+                "'); pass --force to replace it or choose another --out");
+  }
+  return false;
+}
 
-  PrepareOptions o = options;
-  nlohmann::json timings = nlohmann::json::object();
-  if (o.bible) {
-    const std::string script = o.bible_script.empty() ? default_bible_script() : o.bible_script;
-    say("extracting the Bible with " + script + " into " + out + "/raw");
-    const auto t = std::chrono::steady_clock::now();
-    run_script(script, tmp + "/raw");
-    timings["extract_seconds"] = seconds_since(t);
-    o.train = bible_split(tmp + "/raw", "train");
-    o.dev = bible_split(tmp + "/raw", "dev");
-    o.test = bible_split(tmp + "/raw", "test");
-  }
-
-  auto t_read = std::chrono::steady_clock::now();
-  say("reading train: " + describe(o.train));
-  ParallelCorpus train = read_split(o.train, o);
-  ParallelCorpus dev, test;
-  if (o.dev.given()) {
-    say("reading dev: " + describe(o.dev));
-    dev = read_split(o.dev, o);
-  }
-  if (o.test.given()) {
-    say("reading test: " + describe(o.test));
-    test = read_split(o.test, o);
-  }
+// Dev and test pairs carved out of train where no file was given for them;
+// returns how (for stats.json), or null when nothing was carved.
+nlohmann::json carve_held_out(const PrepareOptions& o, ParallelCorpus& train, ParallelCorpus& dev, ParallelCorpus& test) {
+  if (o.dev.given() && o.test.given()) return nullptr;
   const std::size_t train_read = train.size();
-
-  // ---- carve dev/test out of train
-  nlohmann::json carved = nullptr;
-  if (!o.dev.given() || !o.test.given()) {
-    const std::size_t want_test = o.test.given() ? 0 : o.test.carve;
-    const std::size_t want_dev = o.dev.given() ? 0 : o.dev.carve;
-    std::vector<std::size_t> candidates;
-    for (std::size_t i = 0; i < train.size(); ++i) {
-      if (!train.source[i].empty() && !train.target[i].empty()) candidates.push_back(i);
-    }
-    if (want_test + want_dev >= candidates.size()) {
-      throw Error("cannot carve " + std::to_string(want_dev) + " dev and " + std::to_string(want_test) +
-                  " test pairs out of " + std::to_string(candidates.size()) + " non-empty training pairs in " +
-                  describe(o.train) + "; lower --dev-size/--test-size");
-    }
-    const auto picked = pick_indices(candidates, want_test + want_dev, o.seed);
-    std::vector<std::size_t> test_idx(picked.begin(), picked.begin() + static_cast<std::ptrdiff_t>(want_test));
-    std::vector<std::size_t> dev_idx(picked.begin() + static_cast<std::ptrdiff_t>(want_test), picked.end());
-    std::sort(test_idx.begin(), test_idx.end());
-    std::sort(dev_idx.begin(), dev_idx.end());
-    std::vector<char> taken(train.size(), 0);
-    auto take = [&](const std::vector<std::size_t>& idx, ParallelCorpus& into) {
-      for (auto i : idx) {
-        into.source.push_back(train.source[i]);
-        into.target.push_back(train.target[i]);
-        taken[i] = 1;
-      }
-    };
-    if (want_test) take(test_idx, test);
-    if (want_dev) take(dev_idx, dev);
-    ParallelCorpus rest;
-    for (std::size_t i = 0; i < train.size(); ++i) {
-      if (taken[i]) continue;
-      rest.source.push_back(std::move(train.source[i]));
-      rest.target.push_back(std::move(train.target[i]));
-    }
-    train = std::move(rest);
-    carved = {{"rule", "first test-size, then dev-size pairs of a Fisher-Yates shuffle (mt19937_64(seed)) of the "
-                       "non-empty training pairs; each set kept in corpus order"},
-              {"seed", o.seed},
-              {"dev", want_dev},
-              {"test", want_test},
-              {"train_pairs_read", train_read}};
+  const std::size_t want_test = o.test.given() ? 0 : o.test.carve;
+  const std::size_t want_dev = o.dev.given() ? 0 : o.dev.carve;
+  std::vector<std::size_t> candidates;
+  for (std::size_t i = 0; i < train.size(); ++i) {
+    if (!train.source[i].empty() && !train.target[i].empty()) candidates.push_back(i);
   }
-
-  // ---- filter
-  FilterStats train_stats, dev_stats, test_stats;
-  const CorpusFilter eval_filter{0, 0.0, o.filter.drop_empty};
-  train = filter_corpus(train, o.filter, &train_stats);
-  dev = filter_corpus(dev, eval_filter, &dev_stats);
-  test = filter_corpus(test, eval_filter, &test_stats);
-  if (train.size() == 0) throw Error("no training pairs left after filtering " + describe(o.train));
-  if (dev.size() == 0) throw Error("the dev set is empty after dropping empty pairs (" + describe(o.dev) + ")");
-  if (test.size() == 0) throw Error("the test set is empty after dropping empty pairs (" + describe(o.test) + ")");
-  timings["read_filter_seconds"] = seconds_since(t_read);
-
-  // Held-out pairs whose source sentence also occurs in the training data.
-  std::unordered_set<std::string> train_sources(train.source.begin(), train.source.end());
-  auto overlap = [&](const ParallelCorpus& c) {
-    std::size_t n = 0;
-    for (const auto& s : c.source) n += train_sources.count(s);
-    return n;
+  if (want_test + want_dev >= candidates.size()) {
+    throw Error("cannot carve " + std::to_string(want_dev) + " dev and " + std::to_string(want_test) +
+                " test pairs out of " + std::to_string(candidates.size()) + " non-empty training pairs in " +
+                describe(o.train) + "; lower --dev-size/--test-size");
+  }
+  const auto picked = pick_indices(candidates, want_test + want_dev, o.seed);
+  std::vector<std::size_t> test_idx(picked.begin(), picked.begin() + static_cast<std::ptrdiff_t>(want_test));
+  std::vector<std::size_t> dev_idx(picked.begin() + static_cast<std::ptrdiff_t>(want_test), picked.end());
+  std::sort(test_idx.begin(), test_idx.end());
+  std::sort(dev_idx.begin(), dev_idx.end());
+  std::vector<char> taken(train.size(), 0);
+  auto take = [&](const std::vector<std::size_t>& idx, ParallelCorpus& into) {
+    for (auto i : idx) {
+      into.source.push_back(train.source[i]);
+      into.target.push_back(train.target[i]);
+      taken[i] = 1;
+    }
   };
+  if (want_test) take(test_idx, test);
+  if (want_dev) take(dev_idx, dev);
+  ParallelCorpus rest;
+  for (std::size_t i = 0; i < train.size(); ++i) {
+    if (taken[i]) continue;
+    rest.source.push_back(std::move(train.source[i]));
+    rest.target.push_back(std::move(train.target[i]));
+  }
+  train = std::move(rest);
+  return {{"rule", "first test-size, then dev-size pairs of a Fisher-Yates shuffle (mt19937_64(seed)) of the "
+                     "non-empty training pairs; each set kept in corpus order"},
+            {"seed", o.seed},
+            {"dev", want_dev},
+            {"test", want_test},
+            {"train_pairs_read", train_read}};
+}
 
-  say("writing " + std::to_string(train.size()) + " train, " + std::to_string(dev.size()) + " dev, " +
-      std::to_string(test.size()) + " test pairs");
-  write_lines(tmp + "/train.src", train.source);
-  write_lines(tmp + "/train.trg", train.target);
-  write_lines(tmp + "/dev.src", dev.source);
-  write_lines(tmp + "/dev.trg", dev.target);
-  write_lines(tmp + "/test.src", test.source);
-  write_lines(tmp + "/test.trg", test.target);
-
-  // ---- SentencePiece
-  const auto t_spm = std::chrono::steady_clock::now();
+// The SentencePiece model(s) in `tmp`, trained on its train.* or reused from
+// --tokenizer-from, and what they make of every split.
+struct Vocabulary {
+  nlohmann::json description;     // stats.json "vocabulary"
+  nlohmann::json subword_tokens;  // stats.json "subword_tokens": per split and side
+};
+Vocabulary make_vocabulary(const std::string& tmp, const PrepareOptions& o, const ParallelCorpus& train,
+                           const ParallelCorpus& dev, const ParallelCorpus& test, std::ostream* log) {
   auto train_spm = [&](const std::vector<std::string>& files, const std::string& prefix) {
     SentencePieceTrainOptions spm;
     spm.input_files = files;
@@ -488,7 +435,7 @@ PrepareResult prepare_corpus(const PrepareOptions& options, std::ostream* log) {
     spm.character_coverage = o.character_coverage;
     spm.seed = o.seed;
     spm.threads = o.threads;
-    say("training SentencePiece (" + o.model_type + ", vocab " + std::to_string(o.vocab_size) + ") -> " +
+    say(log, "training SentencePiece (" + o.model_type + ", vocab " + std::to_string(o.vocab_size) + ") -> " +
         fs::path(prefix).filename().string() + ".model");
     try {
       Tokenizer::train(spm);
@@ -497,11 +444,14 @@ PrepareResult prepare_corpus(const PrepareOptions& options, std::ostream* log) {
                   e.what());
     }
   };
-  nlohmann::json vocabulary = {{"joint", !o.separate_vocab},
+  Vocabulary out;
+  nlohmann::json& vocabulary = out.description;
+  vocabulary = {{"joint", !o.separate_vocab},
                                {"vocab_size", o.vocab_size},
                                {"model_type", o.model_type},
                                {"character_coverage", o.character_coverage}};
-  nlohmann::json subwords = nlohmann::json::object();
+  nlohmann::json& subwords = out.subword_tokens;
+  subwords = nlohmann::json::object();
   auto measure = [&](const Tokenizer& tok, const std::string& side, bool source) {
     for (const auto& [name, corpus] : {std::pair<std::string, const ParallelCorpus*>{"train", &train},
                                        {"dev", &dev},
@@ -512,7 +462,7 @@ PrepareResult prepare_corpus(const PrepareOptions& options, std::ostream* log) {
   const bool reuse_joint = !o.tokenizer_from.empty() && fs::exists(o.tokenizer_from + "/spm.model");
   const bool separate = o.tokenizer_from.empty() ? o.separate_vocab : !reuse_joint;
   auto reuse = [&](const std::string& name) {
-    say("reusing the SentencePiece model " + o.tokenizer_from + "/" + name);
+    say(log, "reusing the SentencePiece model " + o.tokenizer_from + "/" + name);
     write_text_atomically(tmp + "/" + name, read_text_file(o.tokenizer_from + "/" + name));
   };
   if (!o.tokenizer_from.empty()) {
@@ -542,6 +492,114 @@ PrepareResult prepare_corpus(const PrepareOptions& options, std::ostream* log) {
     measure(tok, "source", true);
     measure(tok, "target", false);
   }
+  return out;
+}
+
+// Replaces `out` (if any) by the finished `tmp` in two renames; the previous
+// directory comes back if the second fails.
+void swap_into_place(const std::string& tmp, const std::string& out) {
+  std::error_code ec;
+  if (fs::exists(out)) {
+    const std::string old = out + ".old." + std::to_string(::getpid());
+    fs::remove_all(old, ec);
+    fs::rename(out, old, ec);
+    if (ec) throw Error("cannot move the previous " + out + " aside: " + ec.message());
+    fs::rename(tmp, out, ec);
+    if (ec) {
+      std::error_code ignored;
+      fs::rename(old, out, ignored);
+      throw Error("cannot move " + tmp + " to " + out + ": " + ec.message());
+    }
+    fs::remove_all(old, ec);
+  } else {
+    fs::create_directories(fs::path(out).parent_path(), ec);
+    fs::rename(tmp, out, ec);
+    if (ec) throw Error("cannot move " + tmp + " to " + out + ": " + ec.message());
+  }
+}
+
+}  // namespace
+
+PrepareResult prepare_corpus(const PrepareOptions& options, std::ostream* log) {
+  validate_prepare_options(options);
+  const auto started = std::chrono::steady_clock::now();
+
+  const std::string out = absolute_path(options.out_dir);
+  if (out == "/" || out.empty()) throw Error("refusing to use / as the output directory");
+  const nlohmann::json settings = prepare_settings_json(options);
+
+  PrepareResult result;
+  result.out_dir = out;
+
+  if (holds_this_preparation(out, settings, options, log, result)) return result;
+  std::error_code ec;
+
+  // ---- build everything in DIR.tmp
+  const std::string tmp = out + ".tmp";
+  fs::remove_all(tmp, ec);
+  if (ec) throw Error("cannot remove the stale temporary directory " + tmp + ": " + ec.message());
+  fs::create_directories(tmp, ec);
+  if (ec) throw Error("cannot create " + tmp + ": " + ec.message());
+  TmpGuard guard{tmp};
+
+  PrepareOptions o = options;
+  nlohmann::json timings = nlohmann::json::object();
+  if (o.bible) {
+    const std::string script = o.bible_script.empty() ? default_bible_script() : o.bible_script;
+    say(log, "extracting the Bible with " + script + " into " + out + "/raw");
+    const auto t = std::chrono::steady_clock::now();
+    run_script(script, tmp + "/raw");
+    timings["extract_seconds"] = seconds_since(t);
+    o.train = bible_split(tmp + "/raw", "train");
+    o.dev = bible_split(tmp + "/raw", "dev");
+    o.test = bible_split(tmp + "/raw", "test");
+  }
+
+  auto t_read = std::chrono::steady_clock::now();
+  say(log, "reading train: " + describe(o.train));
+  ParallelCorpus train = read_split(o.train, o);
+  ParallelCorpus dev, test;
+  if (o.dev.given()) {
+    say(log, "reading dev: " + describe(o.dev));
+    dev = read_split(o.dev, o);
+  }
+  if (o.test.given()) {
+    say(log, "reading test: " + describe(o.test));
+    test = read_split(o.test, o);
+  }
+
+  const nlohmann::json carved = carve_held_out(o, train, dev, test);
+
+  // ---- filter
+  FilterStats train_stats, dev_stats, test_stats;
+  const CorpusFilter eval_filter{0, 0.0, o.filter.drop_empty};
+  train = filter_corpus(train, o.filter, &train_stats);
+  dev = filter_corpus(dev, eval_filter, &dev_stats);
+  test = filter_corpus(test, eval_filter, &test_stats);
+  if (train.size() == 0) throw Error("no training pairs left after filtering " + describe(o.train));
+  if (dev.size() == 0) throw Error("the dev set is empty after dropping empty pairs (" + describe(o.dev) + ")");
+  if (test.size() == 0) throw Error("the test set is empty after dropping empty pairs (" + describe(o.test) + ")");
+  timings["read_filter_seconds"] = seconds_since(t_read);
+
+  // Held-out pairs whose source sentence also occurs in the training data.
+  std::unordered_set<std::string> train_sources(train.source.begin(), train.source.end());
+  auto overlap = [&](const ParallelCorpus& c) {
+    std::size_t n = 0;
+    for (const auto& s : c.source) n += train_sources.count(s);
+    return n;
+  };
+
+  say(log, "writing " + std::to_string(train.size()) + " train, " + std::to_string(dev.size()) + " dev, " +
+      std::to_string(test.size()) + " test pairs");
+  write_lines(tmp + "/train.src", train.source);
+  write_lines(tmp + "/train.trg", train.target);
+  write_lines(tmp + "/dev.src", dev.source);
+  write_lines(tmp + "/dev.trg", dev.target);
+  write_lines(tmp + "/test.src", test.source);
+  write_lines(tmp + "/test.trg", test.target);
+
+  const auto t_spm = std::chrono::steady_clock::now();
+  const Vocabulary vocabulary = make_vocabulary(tmp, o, train, dev, test, log);
   timings["sentencepiece_seconds"] = seconds_since(t_spm);
 
   // ---- stats.json, then prepare.json last
@@ -561,8 +619,8 @@ PrepareResult prepare_corpus(const PrepareOptions& options, std::ostream* log) {
         {"dev", split_stats(dev_stats, options.bible ? bible_split(out + "/raw", "dev") : o.dev, eval_filter, overlap(dev), false)},
         {"test", split_stats(test_stats, options.bible ? bible_split(out + "/raw", "test") : o.test, eval_filter, overlap(test), false)}}},
       {"carved", carved},
-      {"vocabulary", vocabulary},
-      {"subword_tokens", subwords},
+      {"vocabulary", vocabulary.description},
+      {"subword_tokens", vocabulary.subword_tokens},
       {"inputs", settings["inputs"]},
       {"threads", o.threads},
       {"timings", timings},
@@ -571,26 +629,9 @@ PrepareResult prepare_corpus(const PrepareOptions& options, std::ostream* log) {
   write_text_atomically(tmp + "/stats.json", stats.dump(2) + "\n");
   write_text_atomically(tmp + "/prepare.json", settings.dump(2) + "\n");
 
-  // ---- swap DIR.tmp into place
-  if (fs::exists(out)) {
-    const std::string old = out + ".old." + std::to_string(::getpid());
-    fs::remove_all(old, ec);
-    fs::rename(out, old, ec);
-    if (ec) throw Error("cannot move the previous " + out + " aside: " + ec.message());
-    fs::rename(tmp, out, ec);
-    if (ec) {
-      std::error_code ignored;
-      fs::rename(old, out, ignored);
-      throw Error("cannot move " + tmp + " to " + out + ": " + ec.message());
-    }
-    fs::remove_all(old, ec);
-  } else {
-    fs::create_directories(fs::path(out).parent_path(), ec);
-    fs::rename(tmp, out, ec);
-    if (ec) throw Error("cannot move " + tmp + " to " + out + ": " + ec.message());
-  }
+  swap_into_place(tmp, out);
   guard.armed = false;
-  say("done in " + std::to_string(seconds_since(started)) + " s: " + out);
+  say(log, "done in " + std::to_string(seconds_since(started)) + " s: " + out);
   result.stats = std::move(stats);
   return result;
 }

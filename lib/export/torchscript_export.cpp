@@ -9,11 +9,9 @@
 #include <map>
 #include <sstream>
 
-#include "export/script_source.h"
-#include "models/rnn.h"
-#include "models/transformer.h"
+#include "export/search_script.h"
 #include "text/tokenizer.h"
-#include "train/checkpoint.h"
+#include "run/checkpoint.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -28,7 +26,8 @@ namespace {
 
 constexpr const char* kFormat = "s2s-export";
 // Version 2: translate / translate_scored take max_len_a, max_len_b (a limit per sentence) instead of max_len.
-constexpr int kFormatVersion = 2;
+// Version 3: step_attend (step with the cross-attention), which s2s translate decodes an export with.
+constexpr int kFormatVersion = 3;
 constexpr const char* kClassPrefix = "__torch__.s2s_export.";
 
 // TorchScript attribute names cannot be numbers: list index "0" becomes "_0".
@@ -89,25 +88,7 @@ torch::jit::Module script_model(Seq2SeqModel& model, double max_length_a, int64_
   for (const auto& item : model.named_buffers()) copy_in(item.key(), item.value(), true);
 
   try {
-    if (auto* rnn = dynamic_cast<RnnSeq2Seq*>(&model)) {
-      root.define(exporting::rnn_source(rnn->options()));
-    } else if (auto* transformer = dynamic_cast<Transformer*>(&model)) {
-      const auto& o = transformer->options();
-      std::vector<std::string> encoder_layers, decoder_layers;
-      for (int64_t i = 0; i < o.encoder_layers; ++i) {
-        encoder_layers.push_back("encoder_layers._" + std::to_string(i));
-        root.attr("encoder_layers").toModule().attr("_" + std::to_string(i)).toModule().define(
-            exporting::transformer_layer_source(o, false));
-      }
-      for (int64_t i = 0; i < o.decoder_layers; ++i) {
-        decoder_layers.push_back("decoder_layers._" + std::to_string(i));
-        root.attr("decoder_layers").toModule().attr("_" + std::to_string(i)).toModule().define(
-            exporting::transformer_layer_source(o, true));
-      }
-      root.define(exporting::transformer_source(o, encoder_layers, decoder_layers));
-    } else {
-      throw Error("export: unsupported model type (" + model.describe() + ")");
-    }
+    model.define_torchscript(root);
     root.define(exporting::search_source(max_length_a, max_length_b, length_norm_name(length_norm)));
   } catch (const c10::Error& e) {
     // A bug in the generated source, not a user error; keep the compiler's words.
@@ -163,14 +144,10 @@ nlohmann::json export_bundle(ModelBundle& bundle, const std::string& out_path, c
         "Tuple[List[List[int]], List[float]]",
         "forward(src: Tensor, src_lengths: Tensor) -> Tensor", "encode(src: Tensor, src_lengths: Tensor) -> List[Tensor]",
         "start(encoded: List[Tensor]) -> List[Tensor]",
-        "step(state: List[Tensor], tokens: Tensor, position: int) -> Tuple[Tensor, List[Tensor]]"}},
+        "step(state: List[Tensor], tokens: Tensor, position: int) -> Tuple[Tensor, List[Tensor]]",
+        "step_attend(state: List[Tensor], tokens: Tensor, position: int) -> Tuple[Tensor, List[Tensor], Tensor]"}},
   };
-  if (model_config.value("architecture", std::string()) == "rnn") {
-    metadata["attention"] = model_config.value("attention", std::string("none"));
-    if (metadata["attention"] == "luong") metadata["attention"] = "luong-" + model_config.value("luong_score", std::string("general"));
-  } else {
-    metadata["attention"] = "multi-head";
-  }
+  metadata["attention"] = bundle.model->attention_description();
   if (!bundle.checkpoint_path.empty()) {
     auto slash = bundle.checkpoint_path.find_last_of('/');
     metadata["checkpoint"] = slash == std::string::npos ? bundle.checkpoint_path : bundle.checkpoint_path.substr(slash + 1);
@@ -262,9 +239,11 @@ ExportedModel ExportedModel::load(const std::string& path, const torch::Device& 
   }
   if (version < kFormatVersion) {
     throw Error(path + " was exported in format version " + std::to_string(version) +
-                ", whose translate methods this s2s cannot call; export it again");
+                ", whose methods this s2s cannot call; export it again");
   }
-  if (!out.module_.find_method("translate_scored")) throw Error(path + " has no translate_scored method");
+  for (const char* method : {"encode", "start", "step_attend", "translate_scored"}) {
+    if (!out.module_.find_method(method)) throw Error(path + " has no " + method + " method");
+  }
   out.config_ = nlohmann::json::parse(extra["config.json"], nullptr, false);
   if (out.config_.is_discarded()) out.config_ = nlohmann::json::object();
   try {
@@ -308,52 +287,6 @@ std::vector<std::vector<int64_t>> ExportedModel::translate(const std::vector<std
     for (const auto& value : tuple->elements()[1].toList()) scores->push_back(value.get().toDouble());
   }
   return outputs;
-}
-
-// ------------------------------------------------------------------ text in, text out
-
-ExportedTranslator::ExportedTranslator(const std::string& path, const torch::Device& device, TranslationOptions options)
-    : model_(ExportedModel::load(path, device)), options_(options) {
-  if (options_.search.nbest > 1) throw Error("--nbest is not available for an exported model (" + path + ")");
-  if (options_.search.keep_attention) throw Error("attention output is not available for an exported model (" + path + ")");
-  if (!options_.search.use_cache) throw Error("an exported model always decodes with its cache (" + path + ")");
-  const auto& search = model_.metadata().value("search", nlohmann::json::object());
-  const std::string norm = search.is_object() ? search.value("length_norm", std::string("gnmt")) : "gnmt";
-  if (norm != length_norm_name(options_.search.length_norm)) {
-    throw UsageError(path + " was exported with length normalisation " + norm + ", not " +
-                     length_norm_name(options_.search.length_norm) + " (export it again with --length-norm)");
-  }
-  if (options_.search.min_length > 0 || options_.search.max_length > 0) {
-    throw UsageError("--min-length and --max-length are not available for an exported model (" + path + ")");
-  }
-}
-
-std::vector<Translation> ExportedTranslator::translate(const std::vector<std::string>& lines, int64_t first_line) {
-  const auto& tokenizers = model_.tokenizers();
-  // The same batches and the same over-long-line rule as s2s::Translator (see DecodingPlan).
-  DecodingPlan plan = plan_decoding(*tokenizers.source, lines, options_, model_.config().value("model", nlohmann::json()),
-                                    first_line);
-  for (const auto& batch : plan.batches) {
-    std::vector<std::vector<int64_t>> sources;
-    for (int64_t i : batch) {
-      std::vector<int64_t> ids(plan.encoded[i].begin(), plan.encoded[i].end());
-      ids.push_back(SpecialIds::eos);
-      sources.push_back(std::move(ids));
-    }
-    std::vector<double> scores;
-    auto outputs = model_.translate(sources, options_.search.beam, options_.search.max_length_a,
-                                    options_.search.max_length_b, options_.search.length_penalty, &scores);
-    for (size_t j = 0; j < batch.size(); ++j) {
-      Translation& t = plan.results[batch[j]];
-      Hypothesis h;
-      h.tokens = outputs[j];
-      h.score = scores[j];
-      t.text = tokenizers.target->decode(std::vector<int>(h.tokens.begin(), h.tokens.end()));
-      t.nbest_texts.push_back(t.text);
-      t.nbest.push_back(std::move(h));
-    }
-  }
-  return plan.results;
 }
 
 }  // namespace s2s

@@ -6,7 +6,7 @@
 // model: encoder.rnn.weight_ih_l0, decoder_layers._0.self_attention.query.weight,
 // ... — list indices become "_0", "_1" because TorchScript attribute names
 // cannot be numbers), generated TorchScript for encode / start / step and the
-// greedy and beam searches (see export/script_source.h), and extra files:
+// greedy and beam searches (each model writes its own: Seq2SeqModel::define_torchscript; the searches are in export/search_script.h), and extra files:
 //   config.json    the resolved training config
 //   spm.model      the SentencePiece model (or spm.src.model + spm.trg.model)
 //   metadata.json  architecture, vocabulary sizes, special ids, data
@@ -63,6 +63,9 @@ class ExportedModel {
   // TorchScript without our metadata.
   static ExportedModel load(const std::string& path, const torch::Device& device = torch::kCPU);
 
+  // The export's own TorchScript search (translate_scored), as Python users
+  // run it; `s2s translate` decodes exports with lib/search instead
+  // (export/scripted_model.h), and the parity tests hold the two together.
   // Source id lists WITH their final EOS; returns output ids without EOS, each
   // at most int(max_length_a * |source|) + max_length_b long. `scores`
   // (optional) receives the length-normalised log-probabilities.
@@ -83,22 +86,6 @@ class ExportedModel {
   CorpusTokenizers tokenizers_;
   torch::Device device_{torch::kCPU};
   std::string path_;
-};
-
-// Text in, text out with an exported model: the same batching, ordering and
-// output length limits as s2s::Translator, so `s2s translate` prints the same
-// lines for a training directory and for its export. n-best lists and
-// attention are not available from an export (s2s::Error).
-class ExportedTranslator {
- public:
-  ExportedTranslator(const std::string& path, const torch::Device& device, TranslationOptions options);
-  // `first_line`: the line number of lines[0] in options.input_name (for warnings).
-  std::vector<Translation> translate(const std::vector<std::string>& lines, int64_t first_line = 1);
-  ExportedModel& model() { return model_; }
-
- private:
-  ExportedModel model_;
-  TranslationOptions options_;
 };
 
 }  // namespace s2s

@@ -82,38 +82,24 @@ DecodeOutput EnsembleModel::decode(const EncoderOutput& encoded, const torch::Te
 
 DecoderState EnsembleModel::start(const EncoderOutput& encoded) {
   auto parts = unpack_encoded(encoded);
-  DecoderState packed;
-  state_counts_.clear();
-  for (size_t i = 0; i < members_.size(); ++i) {
-    DecoderState own = members_[i]->start(parts[i]);
-    state_counts_.push_back(own.tensors.size());
-    for (auto& t : own.tensors) packed.tensors.push_back(t);
-    packed.position = own.position;
-  }
-  return packed;
+  DecoderState state;
+  for (size_t i = 0; i < members_.size(); ++i) state.members.push_back(members_[i]->start(parts[i]));
+  state.position = state.members.front().position;
+  return state;
 }
 
 torch::Tensor EnsembleModel::step(DecoderState& state, const torch::Tensor& prev_tokens) {
-  if (state_counts_.size() != members_.size()) throw Error("ensemble: step() before start()");
-  std::vector<torch::Tensor> log_probs, attention, next_tensors;
+  if (state.members.size() != members_.size()) throw Error("ensemble: step() before start()");
+  std::vector<torch::Tensor> log_probs, attention;
   torch::Tensor logits_of_single, head_attention_of_single;
-  size_t at = 0;
-  int64_t position = state.position;
   for (size_t i = 0; i < members_.size(); ++i) {
-    DecoderState own;
-    own.position = state.position;
-    own.tensors.assign(state.tensors.begin() + at, state.tensors.begin() + at + state_counts_[i]);
-    at += state_counts_[i];
+    DecoderState& own = state.members[i];
     logits_of_single = members_[i]->step(own, prev_tokens);
     log_probs.push_back(torch::log_softmax(logits_of_single, -1));
     attention.push_back(own.attention);
     head_attention_of_single = own.head_attention;
-    if (own.tensors.size() != state_counts_[i]) throw Error("ensemble: a member changed its number of state tensors");
-    for (auto& t : own.tensors) next_tensors.push_back(t);
-    position = own.position;
   }
-  state.tensors = std::move(next_tensors);
-  state.position = position;
+  state.position = state.members.front().position;
   state.attention = mean_of_defined(attention);
   state.head_attention = members_.size() == 1 ? head_attention_of_single : torch::Tensor();
   return members_.size() == 1 ? logits_of_single : mean_of_defined(log_probs);
@@ -127,5 +113,16 @@ std::string EnsembleModel::describe() const {
 }
 
 int64_t EnsembleModel::target_vocab_size() const { return members_.front()->target_vocab_size(); }
+
+void EnsembleModel::define_torchscript(torch::jit::Module& root) const {
+  (void)root;
+  throw Error("an ensemble cannot be exported as one model; export each of its " + std::to_string(members_.size()) +
+              " runs on its own");
+}
+
+std::string EnsembleModel::attention_description() const {
+  if (members_.size() == 1) return members_.front()->attention_description();
+  return "ensemble";
+}
 
 }  // namespace s2s

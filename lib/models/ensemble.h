@@ -4,11 +4,11 @@
 // distributions, as Marian's weighted ensembles with equal weights), so the one
 // search — greedy, beam, n-best, attention — decodes an ensemble unchanged.
 //
-// The members' encoder outputs and decoder states travel packed in the
-// interface's own structs, every tensor batch-first, so the search's generic
-// row selection and reorder() serve them: EncoderOutput.summary holds each
-// member's (memory, src_mask, summary...) in turn, DecoderState.tensors each
-// member's state tensors in turn.
+// The members' encoder outputs and decoder states travel in the interface's
+// own structs, every tensor batch-first, so the search's generic row selection
+// and reorder() serve them: EncoderOutput.summary holds each member's
+// (memory, src_mask, summary...) in turn, DecoderState.members each member's
+// own state.
 #include <vector>
 
 #include "models/seq2seq.h"
@@ -27,6 +27,9 @@ class EnsembleModel : public Seq2SeqModel {
   torch::Tensor step(DecoderState& state, const torch::Tensor& prev_tokens) override;
   std::string describe() const override;
   int64_t target_vocab_size() const override;
+  // An ensemble is not exported as one file: export each member.
+  void define_torchscript(torch::jit::Module& root) const override;
+  std::string attention_description() const override;
 
   size_t size() const { return members_.size(); }
 
@@ -35,7 +38,6 @@ class EnsembleModel : public Seq2SeqModel {
 
   std::vector<ModelPtr> members_;
   std::vector<size_t> summary_counts_;  // per member, set by encode()
-  std::vector<size_t> state_counts_;    // per member, set by start()
 };
 
 }  // namespace s2s

@@ -167,8 +167,6 @@ torch::Tensor RecurrentStackImpl::step(const torch::Tensor& leading_gates, const
 }
 
 namespace {
-// Positions of the decoder state in DecoderState::tensors.
-enum StateSlot { kMemory = 0, kMask, kKeys, kHidden, kCell, kFeed, kSlotCount };
 }  // namespace
 
 RnnSeq2Seq::RnnSeq2Seq(RnnOptions options, int64_t src_vocab, int64_t trg_vocab)
@@ -246,20 +244,19 @@ EncoderOutput RnnSeq2Seq::encode(const torch::Tensor& src, const torch::Tensor& 
 
 DecoderState RnnSeq2Seq::start(const EncoderOutput& encoded) {
   DecoderState state;
-  state.tensors.resize(kSlotCount);
-  state.tensors[kMemory] = encoded.memory;
-  state.tensors[kMask] = encoded.src_mask;
-  if (attention_) state.tensors[kKeys] = attention_->project_keys(encoded.memory);
+  state.memory = encoded.memory;
+  state.src_mask = encoded.src_mask;
+  if (attention_) state.memory_keys = attention_->project_keys(encoded.memory);
   // Decoder layer l starts from encoder layer min(l + max(L_enc - L_dec, 0), L_enc - 1), through a
   // tanh bridge: the top layers line up, so a deeper encoder's top layer still reaches the decoder.
   const int64_t Le = options_.encoder_layers, Ld = options_.decoder_layers;
   auto layers = torch::clamp_max(torch::arange(Ld, torch::kLong) + std::max<int64_t>(Le - Ld, 0), Le - 1)
                     .to(encoded.memory.device());
-  state.tensors[kHidden] = torch::tanh(bridge_hidden_(encoded.summary[0].index_select(1, layers)));  // (B, Ld, H)
-  if (bridge_cell_) state.tensors[kCell] = bridge_cell_(encoded.summary[1].index_select(1, layers));
+  state.hidden = torch::tanh(bridge_hidden_(encoded.summary[0].index_select(1, layers)));  // (B, Ld, H)
+  if (bridge_cell_) state.cell = bridge_cell_(encoded.summary[1].index_select(1, layers));
   const bool luong = attention_kind_ == AttentionKind::luong_dot || attention_kind_ == AttentionKind::luong_general;
   if (luong && options_.input_feeding) {
-    state.tensors[kFeed] = torch::zeros({encoded.memory.size(0), options_.hidden_dim}, encoded.memory.options());
+    state.attentional = torch::zeros({encoded.memory.size(0), options_.hidden_dim}, encoded.memory.options());
   }
   return state;
 }
@@ -275,17 +272,16 @@ bool RnnSeq2Seq::feeds_attentional_state() const {
 }
 
 RnnSeq2Seq::Recurrence RnnSeq2Seq::recur(DecoderState& state, const torch::Tensor& embedding_gates) {
-  auto& t = state.tensors;
   Recurrence out;
   switch (attention_kind_) {
     case AttentionKind::none:
-      out.output = decoder_->step(embedding_gates, {}, t[kHidden], t[kCell]);
+      out.output = decoder_->step(embedding_gates, {}, state.hidden, state.cell);
       break;
     case AttentionKind::bahdanau: {
       // Attend with the previous top-layer state, then update the recurrence.
-      auto query = t[kHidden].select(1, options_.decoder_layers - 1);
-      auto att = attention_(query, t[kKeys], t[kMemory], t[kMask]);
-      out.output = decoder_->step(embedding_gates, att.context, t[kHidden], t[kCell]);
+      auto query = state.hidden.select(1, options_.decoder_layers - 1);
+      auto att = attention_(query, state.memory_keys, state.memory, state.src_mask);
+      out.output = decoder_->step(embedding_gates, att.context, state.hidden, state.cell);
       out.context = att.context;
       state.attention = att.weights;
       break;
@@ -293,8 +289,8 @@ RnnSeq2Seq::Recurrence RnnSeq2Seq::recur(DecoderState& state, const torch::Tenso
     case AttentionKind::luong_dot:
     case AttentionKind::luong_general: {
       // Update the recurrence first, then attend with the new state.
-      out.output = decoder_->step(embedding_gates, t[kFeed], t[kHidden], t[kCell]);
-      auto att = attention_(out.output, t[kKeys], t[kMemory], t[kMask]);
+      out.output = decoder_->step(embedding_gates, state.attentional, state.hidden, state.cell);
+      auto att = attention_(out.output, state.memory_keys, state.memory, state.src_mask);
       out.context = att.context;
       state.attention = att.weights;
       break;
@@ -322,7 +318,7 @@ torch::Tensor RnnSeq2Seq::attentional_step(DecoderState& state, const torch::Ten
                                            const torch::Tensor& embedding_gates) {
   auto recurrence = recur(state, embedding_gates);
   auto hidden = readout(recurrence.output, recurrence.context, embedded);  // (B, H)
-  if (feeds_attentional_state()) state.tensors[kFeed] = hidden;
+  if (feeds_attentional_state()) state.attentional = hidden;
   return hidden;
 }
 
@@ -333,9 +329,8 @@ DecodeOutput RnnSeq2Seq::decode(const EncoderOutput& encoded, const torch::Tenso
   if (attention_kind_ == AttentionKind::none) {
     // No attention: nothing depends on earlier outputs but the recurrence
     // itself, so the fused multi-step kernel runs the whole target at once.
-    auto& t = state.tensors;
-    auto cell = t[kCell].defined() ? t[kCell].transpose(0, 1).contiguous() : t[kCell];
-    auto result = decoder_->forward(embedded, t[kHidden].transpose(0, 1).contiguous(), cell, torch::Tensor());
+      auto cell = state.cell.defined() ? state.cell.transpose(0, 1).contiguous() : state.cell;
+    auto result = decoder_->forward(embedded, state.hidden.transpose(0, 1).contiguous(), cell, torch::Tensor());
     out.logits = output_(dropout_(result.output));
     return out;
   }

@@ -93,6 +93,8 @@ class RnnSeq2Seq : public Seq2SeqModel {
   torch::Tensor step(DecoderState& state, const torch::Tensor& prev_tokens) override;
   std::string describe() const override;
   int64_t target_vocab_size() const override { return trg_vocab_; }
+  void define_torchscript(torch::jit::Module& root) const override;  // models/rnn_script.cpp
+  std::string attention_description() const override;
   const RnnOptions& options() const { return options_; }
 
  private:

@@ -7,12 +7,38 @@
 
 namespace s2s {
 
-void Seq2SeqModel::reorder(DecoderState& state, const torch::Tensor& index) {
-  for (auto& tensor : state.tensors) {
-    if (tensor.defined()) tensor = tensor.index_select(0, index);
+namespace {
+
+void select(torch::Tensor& tensor, const torch::Tensor& index) {
+  if (tensor.defined()) tensor = tensor.index_select(0, index);
+}
+
+void select(std::vector<torch::Tensor>& tensors, const torch::Tensor& index) {
+  for (auto& tensor : tensors) select(tensor, index);
+}
+
+void select_hypotheses(DecoderState& state, const torch::Tensor& index) {
+  for (auto* tensor : {&state.hidden, &state.cell, &state.attentional, &state.attention, &state.head_attention}) {
+    select(*tensor, index);
   }
-  if (state.attention.defined()) state.attention = state.attention.index_select(0, index);
-  if (state.head_attention.defined()) state.head_attention = state.head_attention.index_select(0, index);
+  select(state.self_keys, index);
+  select(state.self_values, index);
+  select(state.opaque, index);
+}
+
+}  // namespace
+
+void Seq2SeqModel::reorder(DecoderState& state, const torch::Tensor& index) {
+  select_hypotheses(state, index);
+  for (auto& member : state.members) reorder(member, index);
+}
+
+void Seq2SeqModel::select_rows(DecoderState& state, const torch::Tensor& index) {
+  select_hypotheses(state, index);
+  for (auto* tensor : {&state.memory, &state.src_mask, &state.memory_keys, &state.cross_bias}) select(*tensor, index);
+  select(state.cross_keys, index);
+  select(state.cross_values, index);
+  for (auto& member : state.members) select_rows(member, index);
 }
 
 int64_t Seq2SeqModel::parameter_count() const {

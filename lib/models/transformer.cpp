@@ -173,10 +173,6 @@ torch::Tensor padding_bias(const torch::Tensor& mask, torch::ScalarType dtype) {
   return bias.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity()).unsqueeze(1).unsqueeze(1);
 }
 
-// Positions in DecoderState::tensors: memory bias, then per layer four cache tensors.
-enum StateSlot { kCrossBias = 0, kLayerBase = 1 };
-constexpr int kPerLayer = 4;  // self keys, self values, cross keys, cross values
-
 }  // namespace
 
 Transformer::Transformer(TransformerOptions options, int64_t src_vocab, int64_t trg_vocab)
@@ -291,25 +287,25 @@ DecodeOutput Transformer::decode(const EncoderOutput& encoded, const torch::Tens
 
 DecoderState Transformer::start(const EncoderOutput& encoded) {
   DecoderState state;
-  state.tensors.resize(kLayerBase + kPerLayer * decoder_.size());
-  state.tensors[kCrossBias] = padding_bias(encoded.src_mask, encoded.memory.scalar_type());
-  for (size_t i = 0; i < decoder_.size(); ++i) {
+  state.cross_bias = padding_bias(encoded.src_mask, encoded.memory.scalar_type());
+  // The self-attention cache starts empty (undefined): step 0 makes it (B, H, 1, d).
+  state.self_keys.resize(decoder_.size());
+  state.self_values.resize(decoder_.size());
+  for (auto& layer : decoder_) {
     // Encoder–decoder keys/values depend only on the source: computed once.
-    state.tensors[kLayerBase + kPerLayer * i + 2] = decoder_[i]->cross_attention->project_keys(encoded.memory);
-    state.tensors[kLayerBase + kPerLayer * i + 3] = decoder_[i]->cross_attention->project_values(encoded.memory);
+    state.cross_keys.push_back(layer->cross_attention->project_keys(encoded.memory));
+    state.cross_values.push_back(layer->cross_attention->project_values(encoded.memory));
   }
   return state;
 }
 
 torch::Tensor Transformer::step(DecoderState& state, const torch::Tensor& prev_tokens) {
   auto x = embed(trg_embedding_, prev_tokens.unsqueeze(1), state.position);  // (B, 1, D)
-  auto& t = state.tensors;
   torch::Tensor weights;
   for (size_t i = 0; i < decoder_.size(); ++i) {
-    const size_t base = kLayerBase + kPerLayer * i;
     const bool last = i + 1 == decoder_.size();
-    x = decoder_[i]->decode_step(x, t[base], t[base + 1], t[base + 2], t[base + 3], t[kCrossBias],
-                                 last ? &weights : nullptr);
+    x = decoder_[i]->decode_step(x, state.self_keys[i], state.self_values[i], state.cross_keys[i], state.cross_values[i],
+                                 state.cross_bias, last ? &weights : nullptr);
   }
   if (decoder_norm_) x = decoder_norm_(x);
   state.head_attention = weights.squeeze(2);       // (B, H, S)

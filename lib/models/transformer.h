@@ -89,6 +89,8 @@ class Transformer : public Seq2SeqModel {
   torch::Tensor step(DecoderState& state, const torch::Tensor& prev_tokens) override;
   std::string describe() const override;
   int64_t target_vocab_size() const override { return trg_vocab_; }
+  void define_torchscript(torch::jit::Module& root) const override;  // models/transformer_script.cpp
+  std::string attention_description() const override { return "multi-head"; }
   const TransformerOptions& options() const { return options_; }
 
  private:

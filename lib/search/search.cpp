@@ -1,6 +1,7 @@
 #include "search/search.h"
 
 #include <algorithm>
+#include <numeric>
 #include <cmath>
 #include <limits>
 
@@ -191,7 +192,10 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
     auto id_at = top_ids.accessor<int64_t, 2>();
     auto attention = options.keep_attention && state.attention.defined() ? state.attention.to(torch::kCPU) : torch::Tensor();
 
-    std::vector<int64_t> parent_rows(B * K, 0), next_tokens(B * K, SpecialIds::pad);
+    // Rows without a live path keep their own state: reorder() moves hypotheses
+    // only within their sentence (models/seq2seq.h).
+    std::vector<int64_t> parent_rows(B * K), next_tokens(B * K, SpecialIds::pad);
+    std::iota(parent_rows.begin(), parent_rows.end(), int64_t{0});
     std::vector<std::vector<BeamEntry>> next_beams(B);
     for (int64_t b = 0; b < B; ++b) {
       if (done[b]) continue;

@@ -236,4 +236,53 @@ nlohmann::json resolve_config(const std::string& path, const std::vector<std::st
   }
 }
 
+TrainSettings read_train_settings(const nlohmann::json& resolved) {
+  TrainSettings out;
+  const auto& d = resolved.at("data");
+  out.data.dir = d.at("dir").get<std::string>();
+  out.data.max_length = d.at("max_length").get<int64_t>();
+  out.data.max_tokens = d.at("max_tokens").get<int64_t>();
+  out.data.max_sentences = d.at("max_sentences").get<int64_t>();
+  out.data.sample_alpha = d.at("sample_alpha").get<double>();
+  out.data.sample_nbest = d.at("sample_nbest").get<int>();
+
+  const auto& t = resolved.at("train");
+  auto& train = out.train;
+  train.optimizer = t.at("optimizer").get<std::string>();
+  train.schedule = t.at("schedule").get<std::string>();
+  train.device = t.at("device").get<std::string>();
+  train.nonfinite_loss = t.at("nonfinite_loss").get<std::string>();
+  train.learning_rate = t.at("learning_rate").get<double>();
+  train.beta1 = t.at("beta1").get<double>();
+  train.beta2 = t.at("beta2").get<double>();
+  train.weight_decay = t.at("weight_decay").get<double>();
+  train.plateau_factor = t.at("plateau_factor").get<double>();
+  train.min_learning_rate = t.at("min_learning_rate").get<double>();
+  train.clip_norm = t.at("clip_norm").get<double>();
+  train.label_smoothing = t.at("label_smoothing").get<double>();
+  train.max_minutes = t.at("max_minutes").get<double>();
+  train.ema_decay = t.at("ema_decay").get<double>();
+  train.distributed_timeout_seconds = t.at("distributed_timeout_seconds").get<double>();
+  train.warmup_steps = t.at("warmup_steps").get<int64_t>();
+  train.plateau_patience = t.at("plateau_patience").get<int64_t>();
+  train.accumulate = t.at("accumulate").get<int64_t>();
+  train.max_steps = t.at("max_steps").get<int64_t>();
+  train.max_epochs = t.at("max_epochs").get<int64_t>();
+  train.log_every = t.at("log_every").get<int64_t>();
+  train.keep_last = t.at("keep_last").get<int64_t>();
+  train.seed = t.at("seed").get<uint64_t>();
+  train.threads = t.at("threads").get<int>();
+
+  const auto& e = resolved.at("eval");
+  out.eval.every_steps = e.at("every_steps").get<int64_t>();
+  out.eval.max_sentences = e.at("max_sentences").get<int64_t>();
+  out.eval.patience = e.at("patience").get<int64_t>();
+  out.eval.max_length_b = e.at("max_length_b").get<int64_t>();
+  out.eval.max_length_a = e.at("max_length_a").get<double>();
+  out.eval.bleu = e.at("bleu").get<bool>();
+  out.eval.beam = e.at("beam").get<int>();
+  out.eval.metric = e.at("metric").get<std::string>();
+  return out;
+}
+
 }  // namespace s2s

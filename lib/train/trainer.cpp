@@ -18,14 +18,15 @@
 #include "data/dataset.h"
 #include "data/subword_sampling.h"
 #include "distributed/data_parallel.h"
-#include "metrics/bleu.h"
 #include "models/seq2seq.h"
-#include "train/checkpoint.h"
-#include "train/checkpoint_average.h"
+#include "run/checkpoint.h"
+#include "run/checkpoint_average.h"
 #include "train/ema.h"
 #include "train/loss.h"
-#include "train/runtime.h"
+#include "util/runtime.h"
 #include "train/schedule.h"
+#include "train/train_config.h"
+#include "train/validation.h"
 #include "translate/translator.h"
 #include "util/atomic_file.h"
 #include "util/config.h"
@@ -97,6 +98,13 @@ struct Progress {
   }
 };
 
+// The training steps since the last progress line.
+struct LogWindow {
+  double loss = 0.0;  // summed per-step losses
+  double train_seconds = 0.0, communication_seconds = 0.0;
+  int64_t steps = 0, tokens = 0;
+};
+
 class Trainer {
  public:
   // `parallel`: this rank's link to the others (null: a single process).
@@ -126,9 +134,20 @@ class Trainer {
   // The single place where gradients become a parameter update (and where a
   // data-parallel all-reduce will go).
   void apply_gradients(double learning_rate);
+  // Dev loss and BLEU of the model (and of its moving average), as one metrics record.
   nlohmann::json evaluate();
-  // Dev loss (and BLEU when eval.bleu) of one set of weights, keys suffixed with `suffix`.
-  void evaluate_weights(ModelPtr weights, const std::string& suffix, nlohmann::json& result);
+  // Evaluates, updates best / patience / the plateau schedule, writes the checkpoints (rank 0).
+  void evaluate_and_checkpoint();
+  // One epoch's batches (from progress_.batch_in_epoch on); returns why training stops, or "".
+  std::string train_epoch();
+  // One optimizer step over the next accumulate × world_size batches; returns why training stops, or "".
+  std::string train_step(const std::vector<std::vector<int64_t>>& batches);
+  // "max_steps" or "max_minutes" once that budget is spent, else "".
+  std::string step_budget_spent() const;
+  // The progress line and metrics record of the steps since the last one.
+  void log_window();
+  // The last checkpoint or evaluation, summary.json, and the ranks' farewell.
+  void finish(const std::string& stop_reason);
   void log_metrics(const nlohmann::json& record);
   void set_learning_rate(double lr);
   // Data parallel: every rank starts from rank 0's weights.
@@ -141,11 +160,12 @@ class Trainer {
   DataParallel* parallel_ = nullptr;
   bool main_ = true;     // rank 0 (or the only process): evaluates, logs, writes the run directory
   int64_t evaluations_ = 0;
-  const nlohmann::json& cfg_;
+  const nlohmann::json& cfg_;      // the resolved config, as written to config.json (its model section builds the model)
+  const TrainSettings settings_;   // the data, train and eval sections, typed
   torch::Device device_{torch::kCPU};
   CorpusTokenizers tokenizers_;
-  EncodedSplit train_, dev_;
-  std::vector<std::string> dev_sources_, dev_references_;
+  EncodedSplit train_;
+  DevSet dev_;
   ModelPtr model_;
   ModelPtr ema_model_;  // the moving average of model_'s weights (train.ema_decay > 0)
   std::unique_ptr<SubwordSampler> sampler_;
@@ -154,15 +174,24 @@ class Trainer {
   std::unique_ptr<LearningRateSchedule> schedule_;
   Progress progress_;
   std::string metrics_path_;
+  // What run() accumulates.
+  TrainSummary summary_;
+  Clock::time_point wall_start_;   // wall clock of the whole run, resumed runs included
+  bool evaluated_at_end_ = false;  // the latest step has been evaluated
+  LogWindow window_;
 };
 
 Trainer::Trainer(const TrainOptions& options, DataParallel* parallel)
-    : options_(options), parallel_(parallel), main_(!parallel || parallel->is_main()), cfg_(options_.config) {
+    : options_(options),
+      parallel_(parallel),
+      main_(!parallel || parallel->is_main()),
+      cfg_(options_.config),
+      settings_(read_train_settings(options_.config)) {
   if (!main_) options_.quiet = true;
-  const auto& train = cfg_["train"];
-  configure_threads(train["threads"].get<int>());
-  device_ = resolve_device(train["device"].get<std::string>());
-  torch::manual_seed(train["seed"].get<uint64_t>());
+  const auto& train = settings_.train;
+  configure_threads(train.threads);
+  device_ = resolve_device(train.device);
+  torch::manual_seed(train.seed);
   if (!options_.quiet) print_startup_banner(device_);
 
   // Everything is checked before the run directory is created or changed.
@@ -178,7 +207,7 @@ Trainer::Trainer(const TrainOptions& options, DataParallel* parallel)
   model_ = build_model(cfg_["model"], tokenizers_.source->vocab_size(), tokenizers_.target->vocab_size());
   if (!options_.init_from.empty() && !options_.resume) initialize_from_run();
   model_->to(device_);
-  if (main_ && train["ema_decay"].get<double>() > 0) {
+  if (main_ && train.ema_decay > 0) {
     // Built without touching the random stream, so turning the average on leaves
     // the raw weights' training (initialisation, dropout) exactly as it was.
     auto generator = at::detail::getDefaultCPUGenerator();
@@ -197,37 +226,32 @@ Trainer::Trainer(const TrainOptions& options, DataParallel* parallel)
     copy_weights(*ema_model_, *model_);
     ema_model_->eval();
   }
-  if (cfg_["data"]["sample_alpha"].get<double>() > 0) {
+  const auto& data = settings_.data;
+  if (data.sample_alpha > 0) {
     SubwordSamplingOptions sampling;
-    sampling.alpha = cfg_["data"]["sample_alpha"].get<double>();
-    sampling.nbest = cfg_["data"]["sample_nbest"].get<int>();
-    sampling.seed = train["seed"].get<uint64_t>();
-    sampling.max_length = cfg_["data"]["max_length"].get<int64_t>();
-    sampler_ = std::make_unique<SubwordSampler>(cfg_["data"]["dir"].get<std::string>(), train_, tokenizers_, sampling);
+    sampling.alpha = data.sample_alpha;
+    sampling.nbest = data.sample_nbest;
+    sampling.seed = train.seed;
+    sampling.max_length = data.max_length;
+    sampler_ = std::make_unique<SubwordSampler>(data.dir, train_, tokenizers_, sampling);
   }
 
-  const double lr = train["learning_rate"];
-  if (train["optimizer"] == "adamw") {
+  const double lr = train.learning_rate;
+  if (train.optimizer == "adamw") {
     optimizer_ = std::make_unique<torch::optim::AdamW>(
-        model_->parameters(), torch::optim::AdamWOptions(lr)
-                                  .betas({train["beta1"].get<double>(), train["beta2"].get<double>()})
-                                  .eps(1e-9)
-                                  .weight_decay(train["weight_decay"].get<double>()));
+        model_->parameters(),
+        torch::optim::AdamWOptions(lr).betas({train.beta1, train.beta2}).eps(1e-9).weight_decay(train.weight_decay));
   } else {
     optimizer_ = std::make_unique<torch::optim::Adam>(
-        model_->parameters(), torch::optim::AdamOptions(lr)
-                                  .betas({train["beta1"].get<double>(), train["beta2"].get<double>()})
-                                  .eps(1e-9)
-                                  .weight_decay(train["weight_decay"].get<double>()));
+        model_->parameters(),
+        torch::optim::AdamOptions(lr).betas({train.beta1, train.beta2}).eps(1e-9).weight_decay(train.weight_decay));
   }
-  schedule_ = std::make_unique<LearningRateSchedule>(train["schedule"], lr, train["warmup_steps"].get<int64_t>(),
-                                                     train["plateau_factor"].get<double>(),
-                                                     train["plateau_patience"].get<int64_t>(),
-                                                     train["min_learning_rate"].get<double>());
+  schedule_ = std::make_unique<LearningRateSchedule>(train.schedule, lr, train.warmup_steps, train.plateau_factor,
+                                                     train.plateau_patience, train.min_learning_rate);
   // The dev translations' length limit must fit the model (a Transformer's positions).
   TranslationOptions dev_translation;
-  dev_translation.search.max_length_a = cfg_["eval"]["max_length_a"].get<double>();
-  dev_translation.search.max_length_b = cfg_["eval"]["max_length_b"].get<int64_t>();
+  dev_translation.search.max_length_a = settings_.eval.max_length_a;
+  dev_translation.search.max_length_b = settings_.eval.max_length_b;
   try {
     source_token_limit(cfg_["model"], dev_translation);
   } catch (const UsageError&) {
@@ -249,7 +273,7 @@ void Trainer::share_initial_weights() {
 }
 
 void Trainer::seed_step_randomness() {
-  const std::string key = std::to_string(cfg_["train"]["seed"].get<uint64_t>()) + "/" + std::to_string(progress_.step + 1) +
+  const std::string key = std::to_string(settings_.train.seed) + "/" + std::to_string(progress_.step + 1) +
                           "/" + std::to_string(parallel_->rank());
   auto generator = at::detail::getDefaultCPUGenerator();
   std::lock_guard<std::mutex> lock(generator.mutex());
@@ -310,7 +334,7 @@ void Trainer::initialize_from_run() {
   const CorpusTokenizers theirs = CorpusTokenizers::load(run_dir);
   if (theirs.source->serialized() != tokenizers_.source->serialized() ||
       theirs.target->serialized() != tokenizers_.target->serialized()) {
-    throw UsageError("--init-from: the tokenizer of data.dir " + cfg_["data"]["dir"].get<std::string>() +
+    throw UsageError("--init-from: the tokenizer of data.dir " + settings_.data.dir +
                      " is not the one of " + run_dir + "; prepare the new corpus with its tokenizer "
                      "(s2s prepare --tokenizer-from " + run_dir + ")");
   }
@@ -416,26 +440,17 @@ void Trainer::repair_best_checkpoint() {
 }
 
 void Trainer::load_data() {
-  const std::string dir = cfg_["data"]["dir"];
+  const std::string& dir = settings_.data.dir;
   if (dir.empty()) throw Error("data.dir is not set: point it at a corpus directory made by s2s prepare");
   if (!path_exists(dir)) throw Error("data.dir " + dir + " does not exist");
   tokenizers_ = CorpusTokenizers::load(dir);
-  train_ = load_encoded_split(dir, "train", tokenizers_, cfg_["data"]["max_length"].get<int64_t>());
+  train_ = load_encoded_split(dir, "train", tokenizers_, settings_.data.max_length);
   if (train_.ids.size() == 0) throw Error("no training pairs left in " + dir + "/train.* after the length filter");
-  dev_ = load_encoded_split(dir, "dev", tokenizers_, 0);
-  auto dev_text_src = dir + "/dev.src", dev_text_trg = dir + "/dev.trg";
-  const int64_t limit = cfg_["eval"]["max_sentences"].get<int64_t>();
-  std::ifstream src(dev_text_src), trg(dev_text_trg);
-  std::string a, b;
-  while (std::getline(src, a) && std::getline(trg, b)) {
-    if (limit > 0 && static_cast<int64_t>(dev_sources_.size()) >= limit) break;
-    dev_sources_.push_back(a);
-    dev_references_.push_back(b);
-  }
+  dev_ = load_dev_set(dir, tokenizers_, settings_.eval.max_sentences);
   if (!options_.quiet) {
     std::cerr << "data: " << train_.ids.size() << " training pairs (" << train_.dropped_too_long << " over "
-              << cfg_["data"]["max_length"] << " tokens dropped" << (train_.from_cache ? ", from cache" : "") << "), "
-              << dev_.ids.size() << " dev pairs\n";
+              << settings_.data.max_length << " tokens dropped" << (train_.from_cache ? ", from cache" : "") << "), "
+              << dev_.encoded.ids.size() << " dev pairs\n";
   }
 }
 
@@ -473,7 +488,7 @@ void Trainer::save_weights(const std::string& name, torch::nn::Module& weights) 
 }
 
 void Trainer::keep_checkpoint() {
-  const int64_t keep = cfg_["train"]["keep_last"].get<int64_t>();
+  const int64_t keep = settings_.train.keep_last;
   if (keep <= 0) return;
   save_weights(kept_checkpoint_name(progress_.step), *model_);
   auto kept = kept_checkpoints(options_.run_dir);
@@ -521,7 +536,7 @@ double Trainer::accumulate_gradients(const std::vector<std::vector<int64_t>>& gr
     Batch batch = collate(train_.ids, indices);
     auto encoded = model_->encode(batch.src.to(device_), batch.src_lengths.to(device_));
     auto out = model_->decode(encoded, batch.trg_in.to(device_));
-    auto sums = label_smoothed_loss(out.logits, batch.trg_out.to(device_), cfg_["train"]["label_smoothing"].get<double>());
+    auto sums = label_smoothed_loss(out.logits, batch.trg_out.to(device_), settings_.train.label_smoothing);
     (sums.loss / step_tokens).backward();
     total += sums.loss.detach();
   }
@@ -536,13 +551,13 @@ double Trainer::accumulate_gradients(const std::vector<std::vector<int64_t>>& gr
 }
 
 void Trainer::apply_gradients(double learning_rate) {
-  const double clip = cfg_["train"]["clip_norm"];
+  const double clip = settings_.train.clip_norm;
   if (clip > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), clip);
   set_learning_rate(learning_rate);
   optimizer_->step();
   optimizer_->zero_grad();
   if (ema_model_) {
-    ema_update(*ema_model_, *model_, ema_decay_at(cfg_["train"]["ema_decay"].get<double>(), progress_.step + 1));
+    ema_update(*ema_model_, *model_, ema_decay_at(settings_.train.ema_decay, progress_.step + 1));
   }
 }
 
@@ -550,43 +565,10 @@ nlohmann::json Trainer::evaluate() {
   torch::NoGradGuard no_grad;
   model_->eval();
   nlohmann::json result = {{"type", "eval"}, {"step", progress_.step}};
-  evaluate_weights(model_, "", result);
-  if (ema_model_) evaluate_weights(ema_model_, "_ema", result);
+  validate(model_, dev_, cfg_, settings_, tokenizers_, device_, "", result);
+  if (ema_model_) validate(ema_model_, dev_, cfg_, settings_, tokenizers_, device_, "_ema", result);
   model_->train();
   return result;
-}
-
-void Trainer::evaluate_weights(ModelPtr weights, const std::string& suffix, nlohmann::json& result) {
-  // Dev loss over every dev pair (plain NLL per token).
-  BatchingOptions batching;
-  batching.max_tokens = cfg_["data"]["max_tokens"].get<int64_t>();
-  for (size_t i = 0; i < dev_.ids.size(); ++i) batching.max_tokens = std::max(batching.max_tokens, pair_cost(dev_.ids, i));
-  batching.shuffle = false;
-  double nll = 0.0;
-  int64_t tokens = 0;
-  for (const auto& indices : make_batches(dev_.ids, batching, 0)) {
-    Batch batch = collate(dev_.ids, indices);
-    auto encoded = weights->encode(batch.src.to(device_), batch.src_lengths.to(device_));
-    auto out = weights->decode(encoded, batch.trg_in.to(device_));
-    nll += label_smoothed_loss(out.logits, batch.trg_out.to(device_), 0.0).nll.item<double>();
-    tokens += batch.target_tokens;
-  }
-  if (tokens > 0) {
-    result["dev_loss" + suffix] = nll / tokens;
-    result["dev_perplexity" + suffix] = std::exp(nll / tokens);
-  }
-  if (cfg_["eval"]["bleu"].get<bool>() && !dev_sources_.empty()) {
-    ModelBundle bundle{weights, tokenizers_, cfg_, device_, "", {}};
-    TranslationOptions translation;
-    translation.search.beam = cfg_["eval"]["beam"].get<int>();
-    translation.search.max_length_a = cfg_["eval"]["max_length_a"].get<double>();
-    translation.search.max_length_b = cfg_["eval"]["max_length_b"].get<int64_t>();
-    translation.input_name = cfg_["data"]["dir"].get<std::string>() + "/dev.src";
-    auto start = Clock::now();
-    auto hyps = Translator(bundle, translation).translate_text(dev_sources_);
-    result["dev_bleu" + suffix] = corpus_bleu(hyps, {dev_references_}).score;
-    result["dev_decode_seconds" + suffix] = seconds_since(start);
-  }
 }
 
 void Trainer::log_metrics(const nlohmann::json& record) {
@@ -596,188 +578,211 @@ void Trainer::log_metrics(const nlohmann::json& record) {
   if (!out) throw Error("cannot append to " + metrics_path_);
 }
 
-TrainSummary Trainer::run() {
-  const auto& train = cfg_["train"];
-  const int64_t max_steps = train["max_steps"], max_epochs = train["max_epochs"], log_every = train["log_every"];
-  const int64_t accumulate = train["accumulate"], eval_every = cfg_["eval"]["every_steps"];
-  const int64_t patience = cfg_["eval"]["patience"];
-  const double max_seconds = train["max_minutes"].get<double>() * 60.0;
-  const bool metric_is_bleu = cfg_["eval"]["metric"] == "bleu" && cfg_["eval"]["bleu"].get<bool>();
-  const bool skip_nonfinite = train["nonfinite_loss"] == "skip";
+std::string Trainer::step_budget_spent() const {
+  const auto& train = settings_.train;
+  if (train.max_steps > 0 && progress_.step >= train.max_steps) return "max_steps";
+  if (train.max_minutes > 0 && progress_.train_seconds >= train.max_minutes * 60.0) return "max_minutes";
+  return "";
+}
 
+void Trainer::evaluate_and_checkpoint() {
+  // Rank 0 evaluates; the others wait for its metric and keep the same books
+  // (best, patience, plateau schedule), so every rank takes the same decisions.
+  nlohmann::json record;
+  double metric = 0.0;
+  const std::string evaluation_key = "evaluation/" + std::to_string(++evaluations_);
+  if (main_) {
+    record = evaluate();
+    record["seconds"] = progress_.train_seconds;
+    record["wall_seconds"] = seconds_since(wall_start_);
+    const bool metric_is_bleu = settings_.eval.metric == "bleu" && settings_.eval.bleu;
+    metric = metric_is_bleu && record.contains("dev_bleu") ? record["dev_bleu"].get<double>()
+                                                           : -record.value("dev_loss", 0.0);
+  } else {
+    metric = std::strtod(parallel_->receive(evaluation_key).c_str(), nullptr);
+  }
+  schedule_->observe(metric);
+  const bool improved = metric > progress_.best_metric;
+  if (improved) {
+    progress_.best_metric = metric;
+    progress_.bad_evaluations = 0;
+    progress_.best_step = progress_.step;
+  } else {
+    ++progress_.bad_evaluations;
+  }
+  progress_.last_eval_step = progress_.step;
+  progress_.wall_seconds = seconds_since(wall_start_);
+  evaluated_at_end_ = true;
+  if (!main_) return;
+  log_metrics(record);
+  // Best before last: a kill between the two leaves best ahead of last, never stale.
+  if (improved) save("checkpoint_best.pt");
+  fault_point("between_checkpoints");
+  keep_checkpoint();
+  if (ema_model_) save_weights("checkpoint_ema.pt", *ema_model_);
+  save("checkpoint_last.pt");
+  if (!options_.quiet) {
+    std::cerr << "eval step " << progress_.step << " | dev loss " << std::fixed << std::setprecision(3)
+              << record.value("dev_loss", 0.0);
+    if (record.contains("dev_bleu")) std::cerr << " | dev BLEU " << std::setprecision(2) << record["dev_bleu"].get<double>();
+    if (record.contains("dev_bleu_ema")) std::cerr << " (EMA " << record["dev_bleu_ema"].get<double>() << ")";
+    else if (record.contains("dev_loss_ema")) std::cerr << " (EMA loss " << std::setprecision(3) << record["dev_loss_ema"].get<double>() << ")";
+    std::cerr << (improved ? " | best so far" : "") << "\n" << std::defaultfloat;
+  }
+  if (parallel_) {
+    std::ostringstream text;
+    text << std::setprecision(17) << metric;
+    parallel_->publish(evaluation_key, text.str());
+  }
+}
+
+void Trainer::log_window() {
+  const auto& train = settings_.train;
+  const double tokens_per_second = window_.train_seconds > 0 ? window_.tokens / window_.train_seconds : 0.0;
+  nlohmann::json record = {{"type", "train"},
+                           {"step", progress_.step},
+                           {"epoch", progress_.epoch + 1},
+                           {"seconds", progress_.train_seconds},
+                           {"loss", window_.loss / window_.steps},
+                           {"lr", schedule_->rate(progress_.step)},
+                           {"tokens_per_second", tokens_per_second}};
+  if (parallel_) {
+    record["world_size"] = parallel_->world_size();
+    record["communication_seconds_per_step"] = window_.communication_seconds / window_.steps;
+  }
+  log_metrics(record);
+  if (!options_.quiet) {
+    const double max_seconds = train.max_minutes * 60.0;
+    std::string eta = "?";
+    if (train.max_steps > 0) eta = format_duration(progress_.train_seconds / progress_.step * (train.max_steps - progress_.step));
+    if (max_seconds > 0) eta = format_duration(std::max(0.0, max_seconds - progress_.train_seconds));
+    std::cerr << "step " << progress_.step << " | epoch " << progress_.epoch + 1 << " | loss " << std::fixed
+              << std::setprecision(3) << window_.loss / window_.steps << " | lr " << std::scientific
+              << std::setprecision(2) << schedule_->rate(progress_.step) << std::defaultfloat << " | "
+              << static_cast<int64_t>(tokens_per_second) << " tok/s | " << format_duration(progress_.train_seconds)
+              << " | ETA " << eta << "\n";
+  }
+  window_ = LogWindow{};
+}
+
+std::string Trainer::train_step(const std::vector<std::vector<int64_t>>& batches) {
+  const auto& train = settings_.train;
+  const int64_t world_size = parallel_ ? parallel_->world_size() : 1, rank = parallel_ ? parallel_->rank() : 0;
+  // A global step takes accumulate × world_size batches of the epoch; rank r
+  // trains on the r-th run of `accumulate` of them (the last step of an epoch
+  // may leave a rank none: it adds zeros).
+  const int64_t begin = progress_.batch_in_epoch;
+  const int64_t end = std::min<int64_t>(begin + train.accumulate * world_size, batches.size());
+  const int64_t mine = std::min<int64_t>(begin + train.accumulate * rank, end);
+  std::vector<std::vector<int64_t>> group(batches.begin() + mine,
+                                          batches.begin() + std::min<int64_t>(mine + train.accumulate, end));
+  const auto step_start = Clock::now();
+  const int64_t tokens_before = progress_.target_tokens;
+  const double loss = accumulate_gradients(group);
+  progress_.batch_in_epoch = end;
+  if (!std::isfinite(loss)) {
+    optimizer_->zero_grad();
+    if (train.nonfinite_loss != "skip") {
+      if (main_) std::cerr << "s2s: error: the loss became " << loss << " at step " << progress_.step + 1
+                << "; stopping (set train.nonfinite_loss=skip to skip such steps)\n";
+      return "nonfinite_loss";
+    }
+    if (main_) std::cerr << "s2s: warning: skipped step " << progress_.step + 1 << ": loss is " << loss << "\n";
+    return "";
+  }
+  apply_gradients(schedule_->rate(progress_.step + 1));
+  progress_.step += 1;
+  double step_seconds = seconds_since(step_start);
+  bool interrupt = stop_requested;
+  if (parallel_) {
+    // Rank 0's clock is the run's (train.max_minutes ends every rank at the same step),
+    // and a stop asked of any rank stops them all.
+    auto agreed = torch::tensor({main_ ? step_seconds : 0.0, stop_requested ? 1.0 : 0.0}, torch::kFloat64);
+    parallel_->sum({agreed}, "agreeing on the step's time and stop requests");
+    step_seconds = agreed[0].item<double>();
+    interrupt = agreed[1].item<double>() > 0;
+    window_.communication_seconds += parallel_->take_communication_seconds();
+  }
+  progress_.train_seconds += step_seconds;
+  window_.train_seconds += step_seconds;
+  window_.loss += loss;
+  window_.steps += 1;
+  window_.tokens += progress_.target_tokens - tokens_before;
+  summary_.final_train_loss = loss;
+  evaluated_at_end_ = false;
+
+  if (train.log_every > 0 && progress_.step % train.log_every == 0) log_window();
+  std::string stop_reason;
+  const auto& eval = settings_.eval;
+  if (eval.every_steps > 0 && progress_.step % eval.every_steps == 0) {
+    evaluate_and_checkpoint();
+    if (eval.patience > 0 && progress_.bad_evaluations >= eval.patience) stop_reason = "early_stopping";
+  }
+  const std::string spent = step_budget_spent();
+  if (!spent.empty()) stop_reason = spent;
+  if (interrupt) stop_reason = "interrupted";
+  return stop_reason;
+}
+
+std::string Trainer::train_epoch() {
   BatchingOptions batching;
-  batching.max_tokens = cfg_["data"]["max_tokens"];
-  batching.max_sentences = cfg_["data"]["max_sentences"];
-  batching.seed = train["seed"];
+  batching.max_tokens = settings_.data.max_tokens;
+  batching.max_sentences = settings_.data.max_sentences;
+  batching.seed = settings_.train.seed;
+  resample_training_data(progress_.epoch);
+  const auto batches = make_batches(train_.ids, batching, progress_.epoch);
+  while (progress_.batch_in_epoch < static_cast<int64_t>(batches.size())) {
+    std::string stop_reason = train_step(batches);
+    if (!stop_reason.empty()) return stop_reason;
+  }
+  progress_.epoch += 1;
+  progress_.batch_in_epoch = 0;
+  summary_.epochs_completed = progress_.epoch;
+  const int64_t max_epochs = settings_.train.max_epochs;
+  return max_epochs > 0 && progress_.epoch >= max_epochs ? "max_epochs" : "";
+}
 
+void Trainer::finish(const std::string& stop_reason) {
+  if (stop_reason == "interrupted") {
+    if (main_) {
+      progress_.wall_seconds = seconds_since(wall_start_);
+      save("checkpoint_last.pt");
+      std::cerr << "interrupted at step " << progress_.step << "; checkpoint saved, continue with --resume\n";
+    }
+  } else if (!evaluated_at_end_ && stop_reason != "nonfinite_loss") {
+    evaluate_and_checkpoint();
+  }
+  summary_.steps = progress_.step;
+  summary_.epochs_completed = progress_.epoch;
+  summary_.train_seconds = progress_.train_seconds;
+  summary_.wall_seconds = seconds_since(wall_start_);
+  summary_.target_tokens = progress_.target_tokens;
+  summary_.best_metric = progress_.best_metric;
+  summary_.stopped_because = stop_reason;
+  if (main_) write_text_atomically(options_.run_dir + "/summary.json", summary_.to_json().dump(2) + "\n");
+  // Rank 0 serves the store: it stays until every rank is done with it.
+  if (parallel_) parallel_->barrier("finishing the run");
+}
+
+TrainSummary Trainer::run() {
   stop_requested = false;
   auto previous_int = std::signal(SIGINT, request_stop);
   auto previous_term = std::signal(SIGTERM, request_stop);
 
-  TrainSummary summary;
-  summary.parameters = model_->parameter_count();
-  if (!options_.quiet) std::cerr << "model: " << model_->describe() << ", " << summary.parameters << " parameters\n";
+  summary_.parameters = model_->parameter_count();
+  if (!options_.quiet) std::cerr << "model: " << model_->describe() << ", " << summary_.parameters << " parameters\n";
   model_->train();
-  const auto wall_start = Clock::now() - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(progress_.wall_seconds));
-  double window_loss = 0.0;
-  int64_t window_steps = 0, window_tokens = 0;
-  auto window_start = Clock::now();
-  double window_train_seconds = 0.0, window_communication_seconds = 0.0;
-  bool evaluated_at_end = false;
-  const int64_t world_size = parallel_ ? parallel_->world_size() : 1, rank = parallel_ ? parallel_->rank() : 0;
-
-  auto evaluate_and_checkpoint = [&] {
-    // Rank 0 evaluates; the others wait for its metric and keep the same books
-    // (best, patience, plateau schedule), so every rank takes the same decisions.
-    nlohmann::json record;
-    double metric = 0.0;
-    const std::string evaluation_key = "evaluation/" + std::to_string(++evaluations_);
-    if (main_) {
-      record = evaluate();
-      record["seconds"] = progress_.train_seconds;
-      record["wall_seconds"] = seconds_since(wall_start);
-      metric = metric_is_bleu && record.contains("dev_bleu") ? record["dev_bleu"].get<double>()
-                                                             : -record.value("dev_loss", 0.0);
-    } else {
-      metric = std::strtod(parallel_->receive(evaluation_key).c_str(), nullptr);
-    }
-    schedule_->observe(metric);
-    const bool improved = metric > progress_.best_metric;
-    if (improved) {
-      progress_.best_metric = metric;
-      progress_.bad_evaluations = 0;
-      progress_.best_step = progress_.step;
-    } else {
-      ++progress_.bad_evaluations;
-    }
-    progress_.last_eval_step = progress_.step;
-    progress_.wall_seconds = seconds_since(wall_start);
-    if (!main_) return;
-    log_metrics(record);
-    // Best before last: a kill between the two leaves best ahead of last, never stale.
-    if (improved) save("checkpoint_best.pt");
-    fault_point("between_checkpoints");
-    keep_checkpoint();
-    if (ema_model_) save_weights("checkpoint_ema.pt", *ema_model_);
-    save("checkpoint_last.pt");
-    if (!options_.quiet) {
-      std::cerr << "eval step " << progress_.step << " | dev loss " << std::fixed << std::setprecision(3)
-                << record.value("dev_loss", 0.0);
-      if (record.contains("dev_bleu")) std::cerr << " | dev BLEU " << std::setprecision(2) << record["dev_bleu"].get<double>();
-      if (record.contains("dev_bleu_ema")) std::cerr << " (EMA " << record["dev_bleu_ema"].get<double>() << ")";
-      else if (record.contains("dev_loss_ema")) std::cerr << " (EMA loss " << std::setprecision(3) << record["dev_loss_ema"].get<double>() << ")";
-      std::cerr << (improved ? " | best so far" : "") << "\n" << std::defaultfloat;
-    }
-    if (parallel_) {
-      std::ostringstream text;
-      text << std::setprecision(17) << metric;
-      parallel_->publish(evaluation_key, text.str());
-    }
-  };
+  wall_start_ = Clock::now() - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(progress_.wall_seconds));
 
   // A resumed run that already spent its budget trains no further step.
-  std::string stop_reason;
-  if (max_steps > 0 && progress_.step >= max_steps) stop_reason = "max_steps";
-  if (max_seconds > 0 && progress_.train_seconds >= max_seconds) stop_reason = "max_minutes";
+  std::string stop_reason = step_budget_spent();
+  const int64_t max_epochs = settings_.train.max_epochs;
   if (max_epochs > 0 && progress_.epoch >= max_epochs) stop_reason = "max_epochs";
   if (!stop_reason.empty()) {
-    evaluated_at_end = progress_.last_eval_step == progress_.step;
+    evaluated_at_end_ = progress_.last_eval_step == progress_.step;
     if (!options_.quiet) std::cerr << "the run already reached its budget (" << stop_reason << ") at step " << progress_.step << "\n";
   }
-  while (stop_reason.empty()) {
-    resample_training_data(progress_.epoch);
-    auto batches = make_batches(train_.ids, batching, progress_.epoch);
-    while (stop_reason.empty() && progress_.batch_in_epoch < static_cast<int64_t>(batches.size())) {
-      // A global step takes accumulate × world_size batches of the epoch; rank r
-      // trains on the r-th run of `accumulate` of them (the last step of an epoch
-      // may leave a rank none: it adds zeros).
-      const int64_t begin = progress_.batch_in_epoch;
-      const int64_t end = std::min<int64_t>(begin + accumulate * world_size, batches.size());
-      const int64_t mine = std::min<int64_t>(begin + accumulate * rank, end);
-      std::vector<std::vector<int64_t>> group(batches.begin() + mine,
-                                              batches.begin() + std::min<int64_t>(mine + accumulate, end));
-      const auto step_start = Clock::now();
-      const int64_t tokens_before = progress_.target_tokens;
-      const double loss = accumulate_gradients(group);
-      progress_.batch_in_epoch = end;
-      if (!std::isfinite(loss)) {
-        optimizer_->zero_grad();
-        if (!skip_nonfinite) {
-          stop_reason = "nonfinite_loss";
-          if (main_) std::cerr << "s2s: error: the loss became " << loss << " at step " << progress_.step + 1
-                    << "; stopping (set train.nonfinite_loss=skip to skip such steps)\n";
-          break;
-        }
-        if (main_) std::cerr << "s2s: warning: skipped step " << progress_.step + 1 << ": loss is " << loss << "\n";
-        continue;
-      }
-      apply_gradients(schedule_->rate(progress_.step + 1));
-      progress_.step += 1;
-      double step_seconds = seconds_since(step_start);
-      bool interrupt = stop_requested;
-      if (parallel_) {
-        // Rank 0's clock is the run's (train.max_minutes ends every rank at the same step),
-        // and a stop asked of any rank stops them all.
-        auto agreed = torch::tensor({main_ ? step_seconds : 0.0, stop_requested ? 1.0 : 0.0}, torch::kFloat64);
-        parallel_->sum({agreed}, "agreeing on the step's time and stop requests");
-        step_seconds = agreed[0].item<double>();
-        interrupt = agreed[1].item<double>() > 0;
-        window_communication_seconds += parallel_->take_communication_seconds();
-      }
-      progress_.train_seconds += step_seconds;
-      window_train_seconds += step_seconds;
-      window_loss += loss;
-      window_steps += 1;
-      window_tokens += progress_.target_tokens - tokens_before;
-      summary.final_train_loss = loss;
-      evaluated_at_end = false;
-
-      if (log_every > 0 && (progress_.step % log_every == 0)) {
-        const double tokens_per_second = window_train_seconds > 0 ? window_tokens / window_train_seconds : 0.0;
-        nlohmann::json record = {{"type", "train"},
-                                 {"step", progress_.step},
-                                 {"epoch", progress_.epoch + 1},
-                                 {"seconds", progress_.train_seconds},
-                                 {"loss", window_loss / window_steps},
-                                 {"lr", schedule_->rate(progress_.step)},
-                                 {"tokens_per_second", tokens_per_second}};
-        if (parallel_) {
-          record["world_size"] = world_size;
-          record["communication_seconds_per_step"] = window_communication_seconds / window_steps;
-        }
-        log_metrics(record);
-        if (!options_.quiet) {
-          std::string eta = "?";
-          if (max_steps > 0) eta = format_duration(progress_.train_seconds / progress_.step * (max_steps - progress_.step));
-          if (max_seconds > 0) eta = format_duration(std::max(0.0, max_seconds - progress_.train_seconds));
-          std::cerr << "step " << progress_.step << " | epoch " << progress_.epoch + 1 << " | loss " << std::fixed
-                    << std::setprecision(3) << window_loss / window_steps << " | lr " << std::scientific
-                    << std::setprecision(2) << schedule_->rate(progress_.step) << std::defaultfloat << " | "
-                    << static_cast<int64_t>(tokens_per_second) << " tok/s | " << format_duration(progress_.train_seconds)
-                    << " | ETA " << eta << "\n";
-        }
-        window_loss = 0.0;
-        window_steps = window_tokens = 0;
-        window_train_seconds = 0.0;
-        window_communication_seconds = 0.0;
-        window_start = Clock::now();
-      }
-      if (eval_every > 0 && progress_.step % eval_every == 0) {
-        evaluate_and_checkpoint();
-        evaluated_at_end = true;
-        if (patience > 0 && progress_.bad_evaluations >= patience) stop_reason = "early_stopping";
-      }
-      if (max_steps > 0 && progress_.step >= max_steps) stop_reason = "max_steps";
-      if (max_seconds > 0 && progress_.train_seconds >= max_seconds) stop_reason = "max_minutes";
-      if (interrupt) stop_reason = "interrupted";
-    }
-    if (stop_reason.empty()) {
-      progress_.epoch += 1;
-      progress_.batch_in_epoch = 0;
-      summary.epochs_completed = progress_.epoch;
-      if (max_epochs > 0 && progress_.epoch >= max_epochs) stop_reason = "max_epochs";
-    }
-  }
+  while (stop_reason.empty()) stop_reason = train_epoch();
   // After an interrupt the handlers stay for the rest of the process: one Ctrl-C often reaches a worker
   // twice (from the terminal's process group, and again as the launcher's forwarded SIGTERM, late under
   // load), and the second copy must not kill a worker that is saving its checkpoint or exiting cleanly.
@@ -785,27 +790,8 @@ TrainSummary Trainer::run() {
     std::signal(SIGINT, previous_int);
     std::signal(SIGTERM, previous_term);
   }
-
-  if (stop_reason == "interrupted") {
-    if (main_) {
-      progress_.wall_seconds = seconds_since(wall_start);
-      save("checkpoint_last.pt");
-      std::cerr << "interrupted at step " << progress_.step << "; checkpoint saved, continue with --resume\n";
-    }
-  } else if (!evaluated_at_end && stop_reason != "nonfinite_loss") {
-    evaluate_and_checkpoint();
-  }
-  summary.steps = progress_.step;
-  summary.epochs_completed = progress_.epoch;
-  summary.train_seconds = progress_.train_seconds;
-  summary.wall_seconds = seconds_since(wall_start);
-  summary.target_tokens = progress_.target_tokens;
-  summary.best_metric = progress_.best_metric;
-  summary.stopped_because = stop_reason;
-  if (main_) write_text_atomically(options_.run_dir + "/summary.json", summary.to_json().dump(2) + "\n");
-  // Rank 0 serves the store: it stays until every rank is done with it.
-  if (parallel_) parallel_->barrier("finishing the run");
-  return summary;
+  finish(stop_reason);
+  return summary_;
 }
 
 }  // namespace

@@ -10,34 +10,10 @@
 
 #include "data/dataset.h"
 #include "models/seq2seq.h"
+#include "run/model_bundle.h"
 #include "search/search.h"
 
 namespace s2s {
-
-// A trained model with everything needed to use it.
-struct ModelBundle {
-  ModelPtr model;
-  CorpusTokenizers tokenizers;
-  nlohmann::json config;  // the resolved training config
-  torch::Device device{torch::kCPU};
-  std::string checkpoint_path;
-  std::vector<std::string> averaged_from;  // the checkpoint files averaged into `model`, when it is an average
-};
-
-// Loads a training directory: its config.json, tokenizer model(s) and
-// checkpoint_<which>.pt (best, last, ema, avg, step<N>, ...; best falls back to
-// last when absent). s2s::Error listing the run's checkpoints when it is missing.
-ModelBundle load_model_bundle(const std::string& run_dir, const std::string& which, const torch::Device& device);
-
-// The run's model with the parameter average of its last `count` kept
-// checkpoints (train.keep_last; train/checkpoint_average.h).
-ModelBundle load_averaged_bundle(const std::string& run_dir, int64_t count, const torch::Device& device);
-
-// Several runs as one ensemble (models/ensemble.h): the same source and
-// target tokenizers are required (s2s::Error naming the run that differs). One
-// run gives a one-member ensemble, which translates exactly as the run itself.
-ModelBundle load_ensemble_bundle(const std::vector<std::string>& run_dirs, const std::string& which,
-                                 const torch::Device& device);
 
 // Over-long sources: a line of more than max_source_tokens subword tokens is
 // truncated to its first max_source_tokens, with a warning on stderr naming

@@ -187,8 +187,12 @@ group_translate() {
   expect "translate: negative min length" 2 "--min-length" - -- translate --model rnn --min-length -1
   expect "translate: an export in an ensemble" 2 "transformer.pt" - -- translate --model transformer.pt --model rnn --input two.txt
   expect "translate: an ensemble member missing" 1 "nowhere" - -- translate --model rnn --model nowhere --input two.txt
-  expect "translate: export with another length normalisation" 2 "length normalisation" - -- translate --model transformer.pt --length-norm average --input two.txt
-  expect "translate: export with --min-length" 2 "--min-length" - -- translate --model transformer.pt --min-length 2 --input two.txt
+  # An export decodes through the same search as a run (export/scripted_model.h): every search flag works.
+  expect "translate: export with another length normalisation and --min-length" 0 "" - -- translate --model transformer.pt --length-norm average --min-length 2 --input two.txt
+  expect "translate: export with --nbest" 0 "" - -- translate --model transformer.pt --beam 3 --nbest 3 --input two.txt
+  [ "$(grep -c . "$OUT.stdout")" -gt 2 ] || fail "--nbest 3 of an export: $(grep -c . "$OUT.stdout") hypothesis lines for 2 sentences"
+  expect "translate: export with --attention-json" 0 "" - -- translate --model transformer.pt --attention-json --input two.txt
+  grep -q '"attention"' "$OUT.stdout" || fail "--attention-json of an export printed no attention: $(head -c 300 "$OUT.stdout")"
   expect "translate: unknown flag" 2 "--bem" - -- translate --model rnn --bem 3
   expect "translate: config.json does not match checkpoint" 1 "rnn_mismatch/config.json" - -- translate --model rnn_mismatch --input two.txt
   expect "translate: truncated checkpoint" 1 "truncated" - -- translate --model rnn_truncated --checkpoint last --input two.txt

@@ -1,4 +1,4 @@
-// libFuzzer harness: the checkpoint loader (lib/train/checkpoint.*) on arbitrary
+// libFuzzer harness: the checkpoint loader (lib/run/checkpoint.*) on arbitrary
 // bytes, into a small module. The first byte picks how the rest is used:
 //   even: as the whole file (header, checksum, size and payload all fuzzed);
 //   odd:  as the payload behind a valid header and checksum, so the fuzzer gets
@@ -18,7 +18,7 @@
 
 #include <torch/torch.h>
 
-#include "train/checkpoint.h"
+#include "run/checkpoint.h"
 #include "util/error.h"
 #include "util/fingerprint.h"
 

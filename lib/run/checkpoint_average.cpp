@@ -1,10 +1,10 @@
-#include "train/checkpoint_average.h"
+#include "run/checkpoint_average.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
 
-#include "train/checkpoint.h"
+#include "run/checkpoint.h"
 #include "util/error.h"
 
 namespace s2s {

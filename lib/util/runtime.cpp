@@ -1,4 +1,4 @@
-#include "train/runtime.h"
+#include "util/runtime.h"
 
 #include <torch/version.h>
 #include <unistd.h>
