@@ -238,9 +238,14 @@ TEST_CASE("keep_last, EMA and sampling in training: pruned, averaged, exported, 
   auto averaged_native = run_s2s("translate --threads 1 --length-norm average --checkpoint avg --model " + run +
                                  " --input " + input + " 2>/dev/null");
   CHECK(with_export.output == averaged_native.output);
-  auto other_norm = run_s2s("translate --length-norm gnmt --model " + dir.file("avg.pt") + " --input " + input);
-  CHECK(other_norm.exit_code == 2);
-  CHECK_THAT(other_norm.output, Catch::Contains("length normalisation average"));
+  // The export decodes through the C++ search, so another normalisation than
+  // the one recorded at export applies as it does to the run itself.
+  auto other_norm = run_s2s("translate --threads 1 --length-norm gnmt --model " + dir.file("avg.pt") + " --input " + input +
+                            " 2>/dev/null");
+  CHECK(other_norm.exit_code == 0);
+  auto other_norm_native = run_s2s("translate --threads 1 --length-norm gnmt --checkpoint avg --model " + run +
+                                   " --input " + input + " 2>/dev/null");
+  CHECK(other_norm.output == other_norm_native.output);
 }
 
 TEST_CASE("fine-tuning (train --init-from) starts from a run's weights, names a model key that differs, needs its tokenizer",

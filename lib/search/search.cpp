@@ -147,6 +147,82 @@ void keep_best(std::vector<Hypothesis>& best, Hypothesis&& h, int64_t K) {
   if (static_cast<int64_t>(best.size()) > K) best.pop_back();
 }
 
+// This step's best continuations of every sentence, on the host.
+struct StepCandidates {
+  const at::TensorAccessor<double, 2>& scores;  // (B, take) cumulative log-probabilities, best first
+  const at::TensorAccessor<int64_t, 2>& ids;    // (B, take) flat k * V + token
+  int64_t take, vocabulary;
+  const torch::Tensor& attention;               // (B*K, S) of this step, or undefined
+};
+
+// Sentence b's beam after one step: its best continuations fill `next`
+// (rows b*K.., their parents and tokens written to parent_rows/next_tokens),
+// those ending in EOS go to `finished`. Returns whether the sentence is done.
+bool advance_sentence(int64_t b, int64_t K, int64_t t, const StepCandidates& candidates,
+                      const std::vector<BeamEntry>& beam, int64_t source_length, int64_t limit,
+                      const SearchOptions& options, std::vector<Hypothesis>& finished, std::vector<BeamEntry>& next,
+                      std::vector<int64_t>& parent_rows, std::vector<int64_t>& next_tokens) {
+  const int64_t V = candidates.vocabulary;
+  for (int64_t j = 0; j < candidates.take && static_cast<int64_t>(next.size()) < K; ++j) {
+    const double score = candidates.scores[b][j];
+    if (!std::isfinite(score)) break;
+    const int64_t flat = candidates.ids[b][j];
+    const int64_t k = flat / V, token = flat % V;
+    const BeamEntry& parent = beam[k];
+    BeamEntry child{parent.tokens, score, {}};
+    if (options.keep_attention) {
+      child.attention = parent.attention;
+      if (candidates.attention.defined()) child.attention.push_back(attention_row(candidates.attention, b * K + k, source_length));
+    }
+    if (token == SpecialIds::eos) {
+      keep_best(finished, ended(std::move(child), options), K);
+      continue;
+    }
+    child.tokens.push_back(token);
+    const int64_t row = b * K + static_cast<int64_t>(next.size());
+    parent_rows[row] = b * K + k;
+    next_tokens[row] = token;
+    next.push_back(std::move(child));
+  }
+  if (next.empty()) return true;
+  if (t + 1 >= limit) {
+    // Paths cut by the length limit compete with the finished ones.
+    for (auto& entry : next) keep_best(finished, ended(std::move(entry), options), K);
+    next.clear();
+    return true;
+  }
+  if (static_cast<int64_t>(finished.size()) < K) return false;
+  // Done when no live path can still enter the best K. The first live path has
+  // the highest log-probability and all have the same length, so it scores
+  // best if they ended now. With length_penalty 0 that bounds every
+  // continuation (log-probabilities only fall); with a penalty, longer paths
+  // are divided by more, and this is the usual estimate.
+  const BeamEntry& best_live = next.front();
+  const double ending_now =
+      length_normalized(best_live.log_prob, best_live.tokens.size() + 1, options.length_norm, options.length_penalty);
+  return ending_now <= finished[K - 1].score;
+}
+
+// The n best distinct hypotheses of each sentence, best first.
+std::vector<std::vector<Hypothesis>> distinct_best(std::vector<std::vector<Hypothesis>>& finished,
+                                                   const SearchOptions& options) {
+  std::vector<std::vector<Hypothesis>> out(finished.size());
+  for (size_t b = 0; b < finished.size(); ++b) {
+    for (auto& h : finished[b]) {
+      bool duplicate = std::any_of(out[b].begin(), out[b].end(), [&](const Hypothesis& o) { return o.tokens == h.tokens; });
+      if (!duplicate) out[b].push_back(std::move(h));
+      if (static_cast<int>(out[b].size()) >= options.nbest) break;
+    }
+    // Only non-finite scores leave nothing: say so with an empty, -inf output
+    // (as the exported search does) rather than an empty list callers index.
+    if (out[b].empty()) {
+      const double minus_inf = -std::numeric_limits<double>::infinity();
+      out[b].push_back(Hypothesis{{}, minus_inf, minus_inf, {}});
+    }
+  }
+  return out;
+}
+
 std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torch::Tensor& src,
                                                  const torch::Tensor& lengths, const SearchOptions& options) {
   const int64_t B = src.size(0), K = options.beam;
@@ -197,48 +273,11 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
     std::vector<int64_t> parent_rows(B * K), next_tokens(B * K, SpecialIds::pad);
     std::iota(parent_rows.begin(), parent_rows.end(), int64_t{0});
     std::vector<std::vector<BeamEntry>> next_beams(B);
+    const StepCandidates candidates{score_at, id_at, take, V, attention};
     for (int64_t b = 0; b < B; ++b) {
       if (done[b]) continue;
-      for (int64_t j = 0; j < take && static_cast<int64_t>(next_beams[b].size()) < K; ++j) {
-        const double score = score_at[b][j];
-        if (!std::isfinite(score)) break;
-        const int64_t flat = id_at[b][j];
-        const int64_t k = flat / V, token = flat % V;
-        const BeamEntry& parent = beams[b][k];
-        BeamEntry child{parent.tokens, score, {}};
-        if (options.keep_attention) {
-          child.attention = parent.attention;
-          if (attention.defined()) child.attention.push_back(attention_row(attention, b * K + k, cpu_lengths[b].item<int64_t>()));
-        }
-        if (token == SpecialIds::eos) {
-          keep_best(finished[b], ended(std::move(child), options), K);
-          continue;
-        }
-        child.tokens.push_back(token);
-        const int64_t row = b * K + static_cast<int64_t>(next_beams[b].size());
-        parent_rows[row] = b * K + k;
-        next_tokens[row] = token;
-        next_beams[b].push_back(std::move(child));
-      }
-      auto& live = next_beams[b];
-      if (live.empty()) {
-        done[b] = 1;
-      } else if (t + 1 >= limits[b]) {
-        // Paths cut by the length limit compete with the finished ones.
-        for (auto& entry : live) keep_best(finished[b], ended(std::move(entry), options), K);
-        live.clear();
-        done[b] = 1;
-      } else if (static_cast<int64_t>(finished[b].size()) >= K) {
-        // Done when no live path can still enter the best K. The first live
-        // path has the highest log-probability and all have the same length, so
-        // it scores best if they ended now. With length_penalty 0 that bounds
-        // every continuation (log-probabilities only fall); with a penalty,
-        // longer paths are divided by more, and this is the usual estimate.
-        const BeamEntry& best_live = live.front();
-        const double ending_now = length_normalized(best_live.log_prob, best_live.tokens.size() + 1, options.length_norm,
-                                                    options.length_penalty);
-        if (ending_now <= finished[b][K - 1].score) done[b] = 1;
-      }
+      done[b] = advance_sentence(b, K, t, candidates, beams[b], cpu_lengths[b].item<int64_t>(), limits[b], options,
+                                 finished[b], next_beams[b], parent_rows, next_tokens);
     }
     beams = std::move(next_beams);
     if (all_done()) break;
@@ -248,21 +287,7 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
     if (!options.use_cache) prefix = torch::cat({prefix.index_select(0, parent_index), tokens.unsqueeze(1)}, 1);
   }
 
-  std::vector<std::vector<Hypothesis>> out(B);
-  for (int64_t b = 0; b < B; ++b) {
-    for (auto& h : finished[b]) {
-      bool duplicate = std::any_of(out[b].begin(), out[b].end(), [&](const Hypothesis& o) { return o.tokens == h.tokens; });
-      if (!duplicate) out[b].push_back(std::move(h));
-      if (static_cast<int>(out[b].size()) >= options.nbest) break;
-    }
-    // Only non-finite scores leave nothing: say so with an empty, -inf output
-    // (as the exported search does) rather than an empty list callers index.
-    if (out[b].empty()) {
-      const double minus_inf = -std::numeric_limits<double>::infinity();
-      out[b].push_back(Hypothesis{{}, minus_inf, minus_inf, {}});
-    }
-  }
-  return out;
+  return distinct_best(finished, options);
 }
 
 }  // namespace
