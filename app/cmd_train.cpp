@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "command_registry.h"
+#include "run/checkpoint.h"
 #include "distributed/launcher.h"
 #include "distributed/world.h"
 #include "train/train_config.h"
@@ -30,11 +31,7 @@ int launch_workers(const TrainFlags& flags, const nlohmann::json& config) {
   if (s2s::world_from_environment().distributed()) {
     throw s2s::UsageError("--nproc starts its own workers; it cannot run inside a torchrun-style launch (WORLD_SIZE is set)");
   }
-  const std::string last = flags.out + "/checkpoint_last.pt";
-  if (flags.resume && !s2s::path_exists(last)) throw s2s::UsageError("--resume: " + last + " does not exist");
-  if (!flags.resume && s2s::path_exists(last)) {
-    throw s2s::UsageError(flags.out + " already holds a training run; pass --resume to continue it or choose another --out");
-  }
+  s2s::check_run_directory_for_training(flags.out, flags.resume);
   s2s::LocalLaunch launch;
   launch.nproc = flags.nproc;
   launch.timeout_seconds = config["train"]["distributed_timeout_seconds"].get<double>();

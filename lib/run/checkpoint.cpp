@@ -9,6 +9,7 @@
 #include "util/error.h"
 #include "util/fault_injection.h"
 #include "util/fingerprint.h"
+#include "util/paths.h"
 
 namespace s2s {
 namespace {
@@ -158,6 +159,14 @@ nlohmann::json read_checkpoint_state(const std::string& path) {
   } catch (const std::exception& e) {
     std::string what = e.what();
     throw Error("checkpoint " + path + " has no readable trainer state: " + what.substr(0, what.find('\n')));
+  }
+}
+
+void check_run_directory_for_training(const std::string& run_dir, bool resume) {
+  const std::string last = run_dir + "/checkpoint_last.pt";
+  if (resume && !path_exists(last)) throw UsageError("--resume: " + last + " does not exist");
+  if (!resume && path_exists(last)) {
+    throw UsageError(run_dir + " already holds a training run; pass --resume to continue it or choose another --out");
   }
 }
 

@@ -34,4 +34,9 @@ void load_checkpoint(const std::string& path, CheckpointContents& contents);
 // Reads only the trainer state (cheap inspection, e.g. for `compare` resume).
 nlohmann::json read_checkpoint_state(const std::string& path);
 
+// Before training into `run_dir`: s2s::UsageError when `resume` is asked of a
+// directory without checkpoint_last.pt, or a fresh run would start over one
+// that has it. One check for `s2s train` and for its --nproc launcher.
+void check_run_directory_for_training(const std::string& run_dir, bool resume);
+
 }  // namespace s2s

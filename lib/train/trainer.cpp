@@ -196,11 +196,7 @@ Trainer::Trainer(const TrainOptions& options, DataParallel* parallel)
 
   // Everything is checked before the run directory is created or changed.
   metrics_path_ = options_.run_dir + "/metrics.jsonl";
-  const std::string last = options_.run_dir + "/checkpoint_last.pt";
-  if (!options_.resume && path_exists(last)) {
-    throw UsageError(options_.run_dir + " already holds a training run; pass --resume to continue it or choose another --out");
-  }
-  if (options_.resume && !path_exists(last)) throw UsageError("--resume: " + last + " does not exist");
+  check_run_directory_for_training(options_.run_dir, options_.resume);
   if (options_.resume) check_resumed_config();
 
   load_data();
