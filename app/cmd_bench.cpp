@@ -19,7 +19,9 @@ struct BenchFlags {
   std::vector<int> beams = {1, 5};
   int64_t max_sentences = 200;
   int repeats = 3;
+  int64_t batch_size = 1;
   int threads = 0;
+  std::string device = "cpu";
 };
 
 nlohmann::json decode_speed(s2s::ModelBundle& bundle, const std::vector<std::string>& sources, int beam, bool cache) {
@@ -44,16 +46,19 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
   cmd->add_option("--beams", flags->beams, "Beam sizes for decoding throughput");
   cmd->add_option("--max-sentences", flags->max_sentences, "Sentences of --src to decode");
   cmd->add_option("--repeats", flags->repeats, "Timed repeats per latency point (median reported)");
+  cmd->add_option("--batch-size", flags->batch_size, "Sentences per latency measurement")->check(CLI::Range(1, 4096));
   cmd->add_option("--threads", flags->threads, "CPU threads (0 = all cores)");
+  cmd->add_option("--device", flags->device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   cmd->callback([flags] {
     s2s::configure_threads(flags->threads);
-    auto bundle = s2s::load_model_bundle(flags->model, "best", torch::Device(torch::kCPU));
+    auto bundle = s2s::load_model_bundle(flags->model, "best", s2s::resolve_device(flags->device));
     s2s::print_startup_banner(bundle.device);
     nlohmann::json out = {{"model", flags->model}, {"description", bundle.model->describe()},
                           {"machine", s2s::describe_machine(bundle.device)}};
     s2s::LatencyOptions latency;
     latency.lengths = flags->lengths;
     latency.repeats = flags->repeats;
+    latency.batch_size = flags->batch_size;
     out["latency"] = s2s::measure_latency(*bundle.model, bundle.tokenizers.source->vocab_size(),
                                           bundle.tokenizers.target->vocab_size(), latency);
     if (!flags->src.empty()) {

@@ -13,6 +13,7 @@ struct CompareFlags {
   s2s::OwnCorpus corpus;
   std::vector<int64_t> seeds;
   bool print_config = false;
+  std::string device;
 };
 
 void check_usage(const CompareFlags& flags) {
@@ -59,7 +60,10 @@ s2s::app::CommandRegistration registration([](CLI::App& root) {
   cmd->add_option("--seeds", flags->seeds, "Train every model once per seed (e.g. 1,2,3) and report mean ± sd")
       ->delimiter(',');
   cmd->add_option("--out", options.out_dir, "Output directory (models/, outputs/, results.json, report.html, report.md)");
+  cmd->add_option("--device", flags->device, "cpu or cuda: where the models train, decode and are timed (experiment key device)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
   cmd->callback([flags] {
+    if (!flags->device.empty()) flags->options.overrides.push_back("device=\"" + flags->device + "\"");
     check_usage(*flags);
     s2s::CompareOptions& options = flags->options;
     const s2s::OwnCorpus& c = flags->corpus;

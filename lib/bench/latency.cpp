@@ -19,14 +19,21 @@ double quantile(const std::vector<double>& sorted, double q) {
   return sorted[low] + (at - static_cast<double>(low)) * (sorted[high] - sorted[low]);
 }
 
+// CUDA kernels run asynchronously: a timed run ends when the device has finished it.
+void wait_for(const torch::Device& device) {
+  if (device.is_cuda()) torch::cuda::synchronize(device.has_index() ? device.index() : -1);
+}
+
 template <typename F>
-Timing time_ms(const LatencyOptions& options, F run) {
+Timing time_ms(const LatencyOptions& options, const torch::Device& device, F run) {
   std::vector<double> times;
+  wait_for(device);
   double total = 0;
   while (static_cast<int>(times.size()) < std::max(1, options.repeats) ||
          (total < options.min_seconds * 1000.0 && static_cast<int>(times.size()) < options.max_repeats)) {
     auto start = std::chrono::steady_clock::now();
     run();
+    wait_for(device);
     times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     total += times.back();
   }
@@ -91,9 +98,9 @@ nlohmann::json measure_latency(Seq2SeqModel& model, int64_t src_vocab, int64_t t
       run_generation(in);
     }
   for (const Inputs& in : inputs) {
-    encoder.push_back(point(in.length, time_ms(options, [&] { run_encoder(in); })));
-    teacher.push_back(point(in.length, time_ms(options, [&] { run_teacher(in); })));
-    generation.push_back(point(in.length, time_ms(options, [&] { run_generation(in); })));
+    encoder.push_back(point(in.length, time_ms(options, device, [&] { run_encoder(in); })));
+    teacher.push_back(point(in.length, time_ms(options, device, [&] { run_teacher(in); })));
+    generation.push_back(point(in.length, time_ms(options, device, [&] { run_generation(in); })));
   }
   out["encoder"] = encoder;
   out["teacher_forced_decoder"] = teacher;

@@ -38,6 +38,7 @@ nlohmann::json default_experiment_config() {
       {"seed", 1},
       {"seeds", nlohmann::json::array()},  // train every model once per seed: mean ± sd of every figure
       {"threads", 0},
+      {"device", "cpu"},  // cpu | cuda: where every model trains, decodes and is timed
       {"nproc", 1},  // train each model data-parallel in this many local processes (c10d/Gloo)
       {"corpus",
        {{"dir", ""},           // prepared corpus directory (made here when bible or train_* are set)
@@ -135,6 +136,7 @@ nlohmann::json model_config(const nlohmann::json& experiment, const nlohmann::js
   overrides.push_back("train.max_minutes=" + budget["max_minutes"].dump());
   overrides.push_back("train.seed=" + experiment["seed"].dump());
   overrides.push_back("train.threads=" + experiment["threads"].dump());
+  overrides.push_back("train.device=" + experiment["device"].dump());
   if (entry.contains("set")) {
     for (const auto& s : entry["set"]) overrides.push_back(s.get<std::string>());
   }
@@ -216,7 +218,7 @@ nlohmann::json score_entry(const TestSet& test, const std::vector<std::string>& 
 // translations are saved to outputs_dir.
 nlohmann::json evaluate_model(const std::string& run_dir, const std::string& name, const nlohmann::json& experiment,
                               const TestSet& test, const std::string& outputs_dir) {
-  auto bundle = load_model_bundle(run_dir, "best", torch::Device(torch::kCPU));
+  auto bundle = load_model_bundle(run_dir, "best", resolve_device(experiment["device"].get<std::string>()));
   const std::vector<std::string>& sources = test.sources;
   nlohmann::json result_test;
   for (int beam : {1, experiment["test"]["beam"].get<int>()}) {
@@ -380,6 +382,7 @@ nlohmann::json train_and_evaluate(const nlohmann::json& experiment, const nlohma
       {"parameters", summary["parameters"]},
       {"training",
        {{"steps", summary["steps"]},
+        {"precision", summary.value("precision", "fp32")},
         {"wall_seconds", summary["train_seconds"]},
         {"target_tokens_per_second", summary["target_tokens_per_second"]},
         {"final_train_loss", summary["final_train_loss"]},
@@ -423,6 +426,10 @@ nlohmann::json resolved_experiment(const CompareOptions& options) {
       experiment["nproc"].get<int64_t>() > 256) {
     throw UsageError("experiment key nproc must be an integer in [1, 256], not " + experiment["nproc"].dump());
   }
+  if (experiment["device"] != "cpu" && experiment["device"] != "cuda") {
+    throw UsageError("experiment key device must be \"cpu\" or \"cuda\", not " + experiment["device"].dump());
+  }
+  resolve_device(experiment["device"].get<std::string>());  // CUDA asked for but absent: refused before any output
   const std::string base_dir = from_file ? directory_of(options.config_path) : std::string();
   for (auto& entry : experiment["models"])
     if (entry.is_object() && entry.contains("preset") && entry["preset"].is_string())
@@ -443,7 +450,8 @@ nlohmann::json run_comparison(const CompareOptions& options) {
   std::filesystem::create_directories(options.out_dir + "/models", error);
   if (error) throw Error("cannot create " + options.out_dir + ": " + error.message());
   const int threads = configure_threads(experiment["threads"].get<int>());
-  print_startup_banner(torch::Device(torch::kCPU));
+  const torch::Device device = resolve_device(experiment["device"].get<std::string>());
+  print_startup_banner(device);
   const std::string corpus_dir = ensure_corpus(experiment["corpus"], options.out_dir, threads);
   const TestSet test = read_test_set(corpus_dir, experiment["test"]["max_sentences"].get<size_t>());
   const std::string outputs_dir = options.out_dir + "/outputs";
@@ -454,7 +462,7 @@ nlohmann::json run_comparison(const CompareOptions& options) {
                             {"started_at", utc_now()},
                             {"seed", experiment["seed"]},
                             {"seeds", experiment_seeds(experiment)},
-                            {"machine", describe_machine(torch::Device(torch::kCPU))},
+                            {"machine", describe_machine(device)},
                             {"budget", experiment["budget"]},
                             {"config", experiment},
                             {"models", nlohmann::json::array()}};

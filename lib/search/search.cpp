@@ -59,11 +59,16 @@ EncoderOutput select_rows(const EncoderOutput& encoded, const torch::Tensor& ind
   return out;
 }
 
+// The source lengths on the host, copied once per search.
+std::vector<int64_t> host_lengths(const torch::Tensor& lengths) {
+  auto cpu = lengths.to(torch::kCPU, torch::kLong).contiguous();
+  return std::vector<int64_t>(cpu.data_ptr<int64_t>(), cpu.data_ptr<int64_t>() + cpu.numel());
+}
+
 // Each sentence's output length limit, from its own source length (EOS included).
-std::vector<int64_t> output_limits(const torch::Tensor& cpu_lengths, const SearchOptions& options) {
+std::vector<int64_t> output_limits(const std::vector<int64_t>& source_lengths, const SearchOptions& options) {
   std::vector<int64_t> limits;
-  for (int64_t b = 0; b < cpu_lengths.size(0); ++b) {
-    const int64_t length = cpu_lengths[b].item<int64_t>();
+  for (const int64_t length : source_lengths) {
     int64_t limit = static_cast<int64_t>(options.max_length_a * length) + options.max_length_b;
     if (options.max_length > 0) limit = std::min(limit, options.max_length);
     limits.push_back(limit);
@@ -81,8 +86,8 @@ std::vector<std::vector<Hypothesis>> greedy(Seq2SeqModel& model, const torch::Te
   const int64_t B = src.size(0);
   auto encoded = model.encode(src, lengths);
   auto state = model.start(encoded);
-  auto cpu_lengths = lengths.to(torch::kCPU);
-  const auto limits = output_limits(cpu_lengths, options);
+  const auto source_lengths = host_lengths(lengths);
+  const auto limits = output_limits(source_lengths, options);
   std::vector<Hypothesis> hyps(B);
   std::vector<char> done(B, 0);
   int64_t remaining = B;
@@ -100,17 +105,17 @@ std::vector<std::vector<Hypothesis>> greedy(Seq2SeqModel& model, const torch::Te
     auto [best, best_ids] = log_probs.max(-1);
     tokens = best_ids;
     if (!options.use_cache) prefix = torch::cat({prefix, tokens.unsqueeze(1)}, 1);
-    auto ids = best_ids.to(torch::kCPU), values = best.to(torch::kCPU).to(torch::kDouble);
-    const int64_t* id_data = ids.data_ptr<int64_t>();
-    const double* value_data = values.data_ptr<double>();
+    // One device-to-host copy a step (ids are exact in double); attention only when kept.
+    auto on_host = torch::stack({best.to(torch::kDouble), best_ids.to(torch::kDouble)}).to(torch::kCPU);  // (2, B)
+    auto host = on_host.accessor<double, 2>();
+    auto attention = options.keep_attention && state.attention.defined() ? state.attention.to(torch::kCPU) : torch::Tensor();
     for (int64_t b = 0; b < B; ++b) {
       if (done[b]) continue;
-      hyps[b].log_prob += value_data[b];
-      if (options.keep_attention && state.attention.defined()) {
-        hyps[b].attention.push_back(attention_row(state.attention, b, cpu_lengths[b].item<int64_t>()));
-      }
-      const bool ended = id_data[b] == SpecialIds::eos;
-      if (!ended) hyps[b].tokens.push_back(id_data[b]);
+      hyps[b].log_prob += host[0][b];
+      if (attention.defined()) hyps[b].attention.push_back(attention_row(attention, b, source_lengths[b]));
+      const auto id = static_cast<int64_t>(host[1][b]);
+      const bool ended = id == SpecialIds::eos;
+      if (!ended) hyps[b].tokens.push_back(id);
       if (ended || t + 1 >= limits[b]) {
         done[b] = 1;
         --remaining;
@@ -232,8 +237,8 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
   auto expand = torch::arange(B, long_options).repeat_interleave(K);
   auto encoded = select_rows(encoded_single, expand);
   auto state = model.start(encoded);
-  auto cpu_lengths = lengths.to(torch::kCPU);
-  const auto limits = output_limits(cpu_lengths, options);
+  const auto source_lengths = host_lengths(lengths);
+  const auto limits = output_limits(source_lengths, options);
 
   std::vector<std::vector<BeamEntry>> beams(B, std::vector<BeamEntry>(1));  // start: one empty path each
   std::vector<std::vector<Hypothesis>> finished(B);                         // the best K ended paths, best first
@@ -247,25 +252,30 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
   auto all_done = [&] { return std::all_of(done.begin(), done.end(), [](char d) { return d != 0; }); };
   auto tokens = torch::full({B * K}, SpecialIds::bos, long_options);
   auto prefix = tokens.unsqueeze(1);
-
-  for (int64_t t = 0; !all_done(); ++t) {
-    auto log_probs = next_log_probs(model, state, encoded, prefix, tokens, options.use_cache).to(torch::kDouble);  // (B*K, V)
-    forbid_early_end(log_probs, t, options);
-    const int64_t V = log_probs.size(1);
-    // Cumulative scores of each row's path; rows without a live path get -inf.
+  // Cumulative scores of each row's path; rows without a live path get -inf.
+  auto row_scores = [&] {
     std::vector<double> base(B * K, -std::numeric_limits<double>::infinity());
     for (int64_t b = 0; b < B; ++b) {
       if (done[b]) continue;
       for (size_t k = 0; k < beams[b].size(); ++k) base[b * K + k] = beams[b][k].log_prob;
     }
-    auto base_tensor = torch::tensor(base, torch::kDouble).to(log_probs.device());
+    return base;
+  };
+  auto base_tensor = torch::tensor(row_scores(), torch::kDouble).to(src.device());  // (B*K)
+
+  for (int64_t t = 0; !all_done(); ++t) {
+    auto log_probs = next_log_probs(model, state, encoded, prefix, tokens, options.use_cache).to(torch::kDouble);  // (B*K, V)
+    forbid_early_end(log_probs, t, options);
+    const int64_t V = log_probs.size(1);
     auto total = (log_probs + base_tensor.unsqueeze(1)).view({B, K * V});
     const int64_t take = std::min<int64_t>(2 * K, K * V);
     auto [top_scores, top_ids] = total.topk(take, 1);
-    top_scores = top_scores.to(torch::kCPU);
-    top_ids = top_ids.to(torch::kCPU);
-    auto score_at = top_scores.accessor<double, 2>();
-    auto id_at = top_ids.accessor<int64_t, 2>();
+    // One device-to-host copy a step (flat ids are exact in double); attention only when kept.
+    auto on_host = torch::stack({top_scores, top_ids.to(torch::kDouble)}).to(torch::kCPU);  // (2, B, take)
+    auto host_ids = on_host[1].to(torch::kLong);
+    auto host_scores = on_host[0];
+    auto score_at = host_scores.accessor<double, 2>();
+    auto id_at = host_ids.accessor<int64_t, 2>();
     auto attention = options.keep_attention && state.attention.defined() ? state.attention.to(torch::kCPU) : torch::Tensor();
 
     // Rows without a live path keep their own state: reorder() moves hypotheses
@@ -276,14 +286,21 @@ std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torc
     const StepCandidates candidates{score_at, id_at, take, V, attention};
     for (int64_t b = 0; b < B; ++b) {
       if (done[b]) continue;
-      done[b] = advance_sentence(b, K, t, candidates, beams[b], cpu_lengths[b].item<int64_t>(), limits[b], options,
+      done[b] = advance_sentence(b, K, t, candidates, beams[b], source_lengths[b], limits[b], options,
                                  finished[b], next_beams[b], parent_rows, next_tokens);
     }
     beams = std::move(next_beams);
     if (all_done()) break;
-    auto parent_index = torch::tensor(parent_rows, torch::kLong).to(src.device());
+    // One host-to-device copy a step: parents, next tokens and the new paths' scores.
+    std::vector<double> packed(parent_rows.begin(), parent_rows.end());
+    packed.insert(packed.end(), next_tokens.begin(), next_tokens.end());
+    const auto scores = row_scores();
+    packed.insert(packed.end(), scores.begin(), scores.end());
+    auto on_device = torch::tensor(packed, torch::kDouble).to(src.device());  // (3 * B*K)
+    auto parent_index = on_device.slice(0, 0, B * K).to(torch::kLong);
     Seq2SeqModel::reorder(state, parent_index);
-    tokens = torch::tensor(next_tokens, torch::kLong).to(src.device());
+    tokens = on_device.slice(0, B * K, 2 * B * K).to(torch::kLong);
+    base_tensor = on_device.slice(0, 2 * B * K);
     if (!options.use_cache) prefix = torch::cat({prefix.index_select(0, parent_index), tokens.unsqueeze(1)}, 1);
   }
 

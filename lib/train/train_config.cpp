@@ -49,6 +49,7 @@ nlohmann::json default_train_config() {
            {"seed", 1},
            {"threads", 0},                 // 0 = all cores
            {"device", "cpu"},              // cpu | cuda
+           {"precision", "fp32"},          // fp32 | bf16 | fp16: the forward pass's arithmetic (autocast); weights and checkpoints stay fp32
            {"log_every", 20},              // steps between progress lines
            {"nonfinite_loss", "stop"},     // stop | skip: what a NaN/inf loss does
            {"keep_last", 0},               // keep the checkpoints of the last N evaluations (checkpoint_step<N>.pt) for `s2s average`
@@ -162,6 +163,7 @@ void check_ranges(const nlohmann::json& resolved) {
   check.integer("train", "seed", 0, std::numeric_limits<int64_t>::max());
   check.integer("train", "threads", 0, 4096, " (0 = all cores)");
   check.choice("train", "device", {"cpu", "cuda"});
+  check.choice("train", "precision", {"fp32", "bf16", "fp16"});
   check.integer("train", "log_every", 0, kLarge);
   check.choice("train", "nonfinite_loss", {"stop", "skip"});
   check.integer("train", "keep_last", 0, 1000, " (0 = keep none)");
@@ -251,6 +253,7 @@ TrainSettings read_train_settings(const nlohmann::json& resolved) {
   train.optimizer = t.at("optimizer").get<std::string>();
   train.schedule = t.at("schedule").get<std::string>();
   train.device = t.at("device").get<std::string>();
+  train.precision = t.at("precision").get<std::string>();
   train.nonfinite_loss = t.at("nonfinite_loss").get<std::string>();
   train.learning_rate = t.at("learning_rate").get<double>();
   train.beta1 = t.at("beta1").get<double>();

@@ -30,7 +30,7 @@ struct DataSettings {
   int sample_nbest = -1;
 };
 struct TrainingSettings {
-  std::string optimizer, schedule, device, nonfinite_loss;
+  std::string optimizer, schedule, device, precision, nonfinite_loss;
   double learning_rate = 0, beta1 = 0, beta2 = 0, weight_decay = 0, plateau_factor = 0, min_learning_rate = 0;
   double clip_norm = 0, label_smoothing = 0, max_minutes = 0, ema_decay = 0, distributed_timeout_seconds = 0;
   int64_t warmup_steps = 0, plateau_patience = 0, accumulate = 1, max_steps = 0, max_epochs = 0, log_every = 0,

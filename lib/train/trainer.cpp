@@ -22,8 +22,9 @@
 #include "run/checkpoint.h"
 #include "run/checkpoint_average.h"
 #include "train/ema.h"
+#include "train/gradients.h"
 #include "train/loss.h"
-#include "util/runtime.h"
+#include "train/precision.h"
 #include "train/schedule.h"
 #include "train/train_config.h"
 #include "train/validation.h"
@@ -34,6 +35,7 @@
 #include "util/fault_injection.h"
 #include "util/fingerprint.h"
 #include "util/paths.h"
+#include "util/runtime.h"
 
 namespace s2s {
 
@@ -47,7 +49,8 @@ nlohmann::json TrainSummary::to_json() const {
           {"final_train_loss", final_train_loss},
           {"best_metric", best_metric},
           {"stopped_because", stopped_because},
-          {"parameters", parameters}};
+          {"parameters", parameters},
+          {"precision", precision}};
 }
 
 namespace {
@@ -129,8 +132,13 @@ class Trainer {
   // After every check passed: the run directory made or brought in line with the resumed step.
   void prepare_run_directory();
   void repair_best_checkpoint();
-  // Forward + backward over one optimizer step's batches; returns the summed loss.
-  double accumulate_gradients(const std::vector<std::vector<int64_t>>& group);
+  // Forward + backward over one optimizer step's batches: the loss per target
+  // token, and whether fp16 gradients overflowed (the step must be skipped).
+  struct StepLoss {
+    double loss = 0.0;
+    bool overflowed = false;
+  };
+  StepLoss accumulate_gradients(const std::vector<std::vector<int64_t>>& group);
   // The single place where gradients become a parameter update (and where a
   // data-parallel all-reduce will go).
   void apply_gradients(double learning_rate);
@@ -163,6 +171,8 @@ class Trainer {
   const nlohmann::json& cfg_;      // the resolved config, as written to config.json (its model section builds the model)
   const TrainSettings settings_;   // the data, train and eval sections, typed
   torch::Device device_{torch::kCPU};
+  Precision precision_ = Precision::fp32;  // train.precision: the forward pass's autocast
+  GradientScaler scaler_{false};          // fp16 only: dynamic loss scaling
   CorpusTokenizers tokenizers_;
   EncodedSplit train_;
   DevSet dev_;
@@ -191,6 +201,9 @@ Trainer::Trainer(const TrainOptions& options, DataParallel* parallel)
   const auto& train = settings_.train;
   configure_threads(train.threads);
   device_ = resolve_device(train.device);
+  precision_ = precision_from_name(train.precision);
+  check_precision_supported(precision_, device_);
+  scaler_ = GradientScaler(precision_ == Precision::fp16);
   torch::manual_seed(train.seed);
   if (!options_.quiet) print_startup_banner(device_);
 
@@ -460,6 +473,7 @@ void Trainer::set_learning_rate(double lr) {
 void Trainer::save(const std::string& name) {
   nlohmann::json state = progress_.to_json();
   state["schedule"] = schedule_->state();
+  if (scaler_.enabled()) state["gradient_scaler"] = scaler_.state();
   state["model_description"] = model_->describe();
   CheckpointContents contents;
   contents.model = model_.get();
@@ -501,6 +515,7 @@ void Trainer::resume() {
   load_checkpoint(options_.run_dir + "/checkpoint_last.pt", contents);
   progress_.from_json(contents.trainer_state);
   schedule_->restore(contents.trainer_state.at("schedule"));
+  scaler_.restore(contents.trainer_state.value("gradient_scaler", nlohmann::json()));
   if (ema_model_ && !contents.ema_loaded) {
     copy_weights(*ema_model_, *model_);
     if (!options_.quiet) std::cerr << "the resumed checkpoint has no moving average; it starts from the current weights\n";
@@ -513,7 +528,7 @@ void Trainer::resume() {
   if (!options_.quiet) std::cerr << "resumed from step " << progress_.step << " (epoch " << progress_.epoch + 1 << ")\n";
 }
 
-double Trainer::accumulate_gradients(const std::vector<std::vector<int64_t>>& group) {
+Trainer::StepLoss Trainer::accumulate_gradients(const std::vector<std::vector<int64_t>>& group) {
   int64_t tokens = 0;
   for (const auto& indices : group) {
     for (int64_t i : indices) tokens += static_cast<int64_t>(train_.ids.target[i].size()) + 1;
@@ -530,25 +545,35 @@ double Trainer::accumulate_gradients(const std::vector<std::vector<int64_t>>& gr
   torch::Tensor total = torch::zeros({}, torch::TensorOptions().device(device_));
   for (const auto& indices : group) {
     Batch batch = collate(train_.ids, indices);
-    auto encoded = model_->encode(batch.src.to(device_), batch.src_lengths.to(device_));
-    auto out = model_->decode(encoded, batch.trg_in.to(device_));
-    auto sums = label_smoothed_loss(out.logits, batch.trg_out.to(device_), settings_.train.label_smoothing);
-    (sums.loss / step_tokens).backward();
+    LossSums sums;
+    {
+      AutocastScope autocast(precision_, device_);
+      auto encoded = model_->encode(to_device(batch.src, device_), to_device(batch.src_lengths, device_));
+      auto out = model_->decode(encoded, to_device(batch.trg_in, device_));
+      sums = label_smoothed_loss(out.logits, to_device(batch.trg_out, device_), settings_.train.label_smoothing);
+    }
+    scaler_.scale_loss(sums.loss / step_tokens).backward();
     total += sums.loss.detach();
   }
   progress_.target_tokens += static_cast<int64_t>(step_tokens);
+  if (parallel_) parallel_->sum_gradients(model_->parameters());
+  // The step's one host read: the loss, and (fp16) the overflow flag of the
+  // gradients, which every rank sees alike after the all-reduce.
+  torch::Tensor overflowed = scaler_.enabled() ? scaler_.unscale_gradients(model_->parameters())
+                                               : torch::zeros({}, torch::TensorOptions().device(device_).dtype(torch::kBool));
+  auto read = torch::stack({total.to(torch::kFloat64), overflowed.to(torch::kFloat64)}).to(torch::kCPU);  // (2)
   if (parallel_) {
-    auto loss = total.to(torch::kCPU, torch::kFloat64).reshape({1});
-    parallel_->sum_gradients(model_->parameters());
+    auto loss = read.slice(0, 0, 1).clone();
     parallel_->sum({loss}, "summing the step's loss");
-    return loss.item<double>() / step_tokens;
+    read[0] = loss[0];
   }
-  return total.item<double>() / step_tokens;
+  auto values = read.accessor<double, 1>();
+  return {values[0] / step_tokens, values[1] > 0};
 }
 
 void Trainer::apply_gradients(double learning_rate) {
   const double clip = settings_.train.clip_norm;
-  if (clip > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), clip);
+  if (clip > 0) clip_gradient_norm(model_->parameters(), clip);
   set_learning_rate(learning_rate);
   optimizer_->step();
   optimizer_->zero_grad();
@@ -674,8 +699,19 @@ std::string Trainer::train_step(const std::vector<std::vector<int64_t>>& batches
                                           batches.begin() + std::min<int64_t>(mine + train.accumulate, end));
   const auto step_start = Clock::now();
   const int64_t tokens_before = progress_.target_tokens;
-  const double loss = accumulate_gradients(group);
+  const StepLoss step_loss = accumulate_gradients(group);
+  const double loss = step_loss.loss;
   progress_.batch_in_epoch = end;
+  if (step_loss.overflowed && std::isfinite(loss)) {
+    // fp16: the gradients overflowed at this loss scale; the step is skipped and the scale halves.
+    optimizer_->zero_grad();
+    scaler_.update(true);
+    if (main_ && !options_.quiet) {
+      std::cerr << "skipped step " << progress_.step + 1 << ": fp16 gradients overflowed; loss scale now " << scaler_.scale()
+                << "\n";
+    }
+    return "";
+  }
   if (!std::isfinite(loss)) {
     optimizer_->zero_grad();
     if (train.nonfinite_loss != "skip") {
@@ -687,6 +723,7 @@ std::string Trainer::train_step(const std::vector<std::vector<int64_t>>& batches
     return "";
   }
   apply_gradients(schedule_->rate(progress_.step + 1));
+  scaler_.update(false);
   progress_.step += 1;
   double step_seconds = seconds_since(step_start);
   bool interrupt = stop_requested;
@@ -766,6 +803,7 @@ TrainSummary Trainer::run() {
   auto previous_term = std::signal(SIGTERM, request_stop);
 
   summary_.parameters = model_->parameter_count();
+  summary_.precision = precision_name(precision_);
   if (!options_.quiet) std::cerr << "model: " << model_->describe() << ", " << summary_.parameters << " parameters\n";
   model_->train();
   wall_start_ = Clock::now() - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(progress_.wall_seconds));

@@ -35,6 +35,7 @@ struct TrainSummary {
   double best_metric = 0.0;
   std::string stopped_because;     // max_steps | max_minutes | max_epochs | early_stopping | interrupted | nonfinite_loss
   int64_t parameters = 0;
+  std::string precision = "fp32";  // train.precision
   nlohmann::json to_json() const;
 };
 

@@ -9,6 +9,7 @@
 #include "metrics/bleu.h"
 #include "train/loss.h"
 #include "translate/translator.h"
+#include "util/runtime.h"
 
 namespace s2s {
 
@@ -33,15 +34,17 @@ void validate(const ModelPtr& weights, const DevSet& dev, const nlohmann::json& 
   batching.max_tokens = settings.data.max_tokens;
   for (size_t i = 0; i < dev.encoded.ids.size(); ++i) batching.max_tokens = std::max(batching.max_tokens, pair_cost(dev.encoded.ids, i));
   batching.shuffle = false;
-  double nll = 0.0;
+  // Summed on the device and read once, so no batch waits for the one before.
+  torch::Tensor nll_sum = torch::zeros({}, torch::TensorOptions().device(device).dtype(torch::kDouble));
   int64_t tokens = 0;
   for (const auto& indices : make_batches(dev.encoded.ids, batching, 0)) {
     Batch batch = collate(dev.encoded.ids, indices);
-    auto encoded = weights->encode(batch.src.to(device), batch.src_lengths.to(device));
-    auto out = weights->decode(encoded, batch.trg_in.to(device));
-    nll += label_smoothed_loss(out.logits, batch.trg_out.to(device), 0.0).nll.item<double>();
+    auto encoded = weights->encode(to_device(batch.src, device), to_device(batch.src_lengths, device));
+    auto out = weights->decode(encoded, to_device(batch.trg_in, device));
+    nll_sum += label_smoothed_loss(out.logits, to_device(batch.trg_out, device), 0.0).nll.to(torch::kDouble);
     tokens += batch.target_tokens;
   }
+  const double nll = nll_sum.item<double>();
   if (tokens > 0) {
     result["dev_loss" + suffix] = nll / tokens;
     result["dev_perplexity" + suffix] = std::exp(nll / tokens);

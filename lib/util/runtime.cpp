@@ -3,7 +3,10 @@
 #include <torch/version.h>
 #include <unistd.h>
 
+#include <ATen/detail/CUDAHooksInterface.h>
+
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -40,15 +43,44 @@ std::string loaded_blas() {
   return found;
 }
 
-double probe_matmul_gflops() {
+double probe_matmul_gflops(torch::ScalarType dtype) {
   torch::NoGradGuard no_grad;
-  auto a = torch::randn({512, 512}), b = torch::randn({512, 512});
+  auto a = torch::randn({512, 512}).to(dtype), b = torch::randn({512, 512}).to(dtype);
   auto c = torch::matmul(a, b);  // warm-up
   const int repeats = 5;
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < repeats; ++i) c = torch::matmul(a, b);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return 2.0 * 512 * 512 * 512 * repeats / seconds / 1e9;
+}
+
+torch::Tensor to_device(const torch::Tensor& tensor, const torch::Device& device) {
+  if (tensor.device() == device) return tensor;
+  if (device.is_cuda() && tensor.device().is_cpu()) return tensor.pin_memory().to(device, /*non_blocking=*/true);
+  return tensor.to(device);
+}
+
+// The model line of the first GPU the NVIDIA driver lists (no CUDA headers needed).
+static std::string nvidia_gpu_model() {
+  std::error_code error;
+  const std::filesystem::path gpus = "/proc/driver/nvidia/gpus";
+  if (!std::filesystem::is_directory(gpus, error)) return "unknown GPU";
+  for (const auto& entry : std::filesystem::directory_iterator(gpus, error)) {
+    std::ifstream info(entry.path() / "information");
+    std::string line;
+    while (std::getline(info, line)) {
+      if (line.rfind("Model:", 0) == 0) return line.substr(line.find_first_not_of(" \t", 6));
+    }
+  }
+  return "unknown GPU";
+}
+
+std::string describe_cuda() {
+  if (!torch::cuda::is_available()) return "";
+  const long runtime = at::detail::getCUDAHooks().versionCUDART();
+  std::string text = nvidia_gpu_model() + " x" + std::to_string(torch::cuda::device_count());
+  if (runtime > 0) text += ", CUDA runtime " + std::to_string(runtime / 1000) + "." + std::to_string(runtime % 1000 / 10);
+  return text;
 }
 
 static std::string cpu_model() {
@@ -69,14 +101,17 @@ nlohmann::json describe_machine(const torch::Device& device) {
           {"threads", torch::get_num_threads()},
           {"torch_version", TORCH_VERSION},
           {"blas", loaded_blas()},
-          {"device", device.str()}};
+          {"device", device.str()},
+          {"cuda", device.is_cuda() ? describe_cuda() : std::string()}};
 }
 
 void print_startup_banner(const torch::Device& device) {
   const double gflops = probe_matmul_gflops();
   std::cerr << "s2s " << S2S_VERSION << " | LibTorch " << TORCH_VERSION << " | device " << device.str() << " | threads "
             << torch::get_num_threads() << " | BLAS " << loaded_blas() << " (" << static_cast<int>(gflops)
-            << " GFLOP/s fp32 matmul)\n";
+            << " GFLOP/s fp32 matmul)";
+  if (device.is_cuda()) std::cerr << " | " << describe_cuda();
+  std::cerr << "\n";
   if (device.is_cpu() && gflops < 20.0) {
     std::cerr << "s2s: warning: matrix multiply runs at " << gflops
               << " GFLOP/s: this looks like the reference BLAS; install libopenblas0-pthread for a ~30x speed-up\n";

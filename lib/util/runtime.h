@@ -18,10 +18,20 @@ torch::Device resolve_device(const std::string& name);
 // Which BLAS library the process loaded (from /proc/self/maps).
 std::string loaded_blas();
 
-// Measured fp32 matmul speed (GFLOP/s) on a 512^3 product.
-double probe_matmul_gflops();
+// Measured matmul speed (GFLOP/s) on a 512^3 product in `dtype` (on the CPU).
+double probe_matmul_gflops(torch::ScalarType dtype = torch::kFloat);
 
-// Machine description for reports: cpu model, cores, threads, torch version, BLAS, device.
+// A batch tensor on `device`. To CUDA it goes through pinned host memory and
+// a non-blocking copy, so the host can prepare the next batch while the
+// device works; on the CPU it is returned as it is.
+torch::Tensor to_device(const torch::Tensor& tensor, const torch::Device& device);
+
+// The CUDA build and device LibTorch sees: "" on a CPU-only build or machine;
+// otherwise the GPU's model (from the NVIDIA driver) and the CUDA runtime.
+std::string describe_cuda();
+
+// Machine description for reports: cpu model, cores, threads, torch version,
+// BLAS, device, and on CUDA the GPU and CUDA runtime.
 nlohmann::json describe_machine(const torch::Device& device);
 
 // Prints one start-up line to stderr, and a warning when the matmul probe

@@ -1,0 +1,107 @@
+#include "train/precision.h"
+
+#include <ATen/autocast_mode.h>
+#include <torch/version.h>
+
+#include <sstream>
+
+#include "util/error.h"
+#include "util/runtime.h"
+
+namespace s2s {
+
+// LibTorch 2.4 replaced the per-device autocast setters with ones taking the device type.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define S2S_AUTOCAST_BY_DEVICE_TYPE 1
+#endif
+
+namespace {
+
+bool autocast_enabled(bool cuda) {
+#ifdef S2S_AUTOCAST_BY_DEVICE_TYPE
+  return at::autocast::is_autocast_enabled(cuda ? at::kCUDA : at::kCPU);
+#else
+  return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+#endif
+}
+
+void set_autocast_enabled(bool cuda, bool enabled) {
+#ifdef S2S_AUTOCAST_BY_DEVICE_TYPE
+  at::autocast::set_autocast_enabled(cuda ? at::kCUDA : at::kCPU, enabled);
+#else
+  if (cuda) at::autocast::set_enabled(enabled);
+  else at::autocast::set_cpu_enabled(enabled);
+#endif
+}
+
+at::ScalarType autocast_dtype(bool cuda) {
+#ifdef S2S_AUTOCAST_BY_DEVICE_TYPE
+  return at::autocast::get_autocast_dtype(cuda ? at::kCUDA : at::kCPU);
+#else
+  return cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+#endif
+}
+
+void set_autocast_dtype(bool cuda, at::ScalarType dtype) {
+#ifdef S2S_AUTOCAST_BY_DEVICE_TYPE
+  at::autocast::set_autocast_dtype(cuda ? at::kCUDA : at::kCPU, dtype);
+#else
+  if (cuda) at::autocast::set_autocast_gpu_dtype(dtype);
+  else at::autocast::set_autocast_cpu_dtype(dtype);
+#endif
+}
+
+}  // namespace
+
+Precision precision_from_name(const std::string& name) {
+  if (name == "fp32") return Precision::fp32;
+  if (name == "bf16") return Precision::bf16;
+  if (name == "fp16") return Precision::fp16;
+  throw UsageError("config key train.precision must be fp32, bf16 or fp16, not \"" + name + "\"");
+}
+
+std::string precision_name(Precision precision) {
+  switch (precision) {
+    case Precision::bf16: return "bf16";
+    case Precision::fp16: return "fp16";
+    case Precision::fp32: break;
+  }
+  return "fp32";
+}
+
+void check_precision_supported(Precision precision, const torch::Device& device) {
+  if (precision == Precision::fp32 || device.is_cuda()) return;
+  if (precision == Precision::fp16) {
+    throw UsageError("train.precision fp16 needs train.device cuda: LibTorch's CPU autocast has no fp16 "
+                     "(use bf16 or fp32 on the CPU)");
+  }
+  const double fp32 = probe_matmul_gflops(torch::kFloat);
+  const double bf16 = probe_matmul_gflops(torch::kBFloat16);
+  if (bf16 <= fp32) {
+    std::ostringstream message;
+    message.precision(0);
+    message << std::fixed << "train.precision bf16 would not help on this CPU: a bf16 matmul measured " << bf16
+            << " GFLOP/s against " << fp32 << " for fp32 (it has no fast bf16 instructions); use fp32";
+    throw UsageError(message.str());
+  }
+}
+
+AutocastScope::AutocastScope(Precision precision, const torch::Device& device) {
+  if (precision == Precision::fp32) return;
+  active_ = true;
+  cuda_ = device.is_cuda();
+  was_enabled_ = autocast_enabled(cuda_);
+  previous_dtype_ = autocast_dtype(cuda_);
+  set_autocast_dtype(cuda_, precision == Precision::bf16 ? at::kBFloat16 : at::kHalf);
+  set_autocast_enabled(cuda_, true);
+  at::autocast::increment_nesting();
+}
+
+AutocastScope::~AutocastScope() {
+  if (!active_) return;
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  set_autocast_enabled(cuda_, was_enabled_);
+  set_autocast_dtype(cuda_, previous_dtype_);
+}
+
+}  // namespace s2s

@@ -1,0 +1,42 @@
+#pragma once
+// train.precision: the arithmetic of the forward pass. Weights, gradients,
+// optimizer state and checkpoints stay fp32 in every mode; bf16 and fp16 run
+// the matmuls of the forward pass (and their backward) in 16 bits through
+// LibTorch's autocast.
+#include <torch/torch.h>
+
+#include <string>
+
+namespace s2s {
+
+enum class Precision { fp32, bf16, fp16 };
+
+// "fp32" | "bf16" | "fp16"; throws s2s::UsageError naming train.precision otherwise.
+Precision precision_from_name(const std::string& name);
+std::string precision_name(Precision precision);
+
+// Refuses, with one sentence, a precision that cannot run or would not help on
+// `device`: fp16 needs CUDA (LibTorch's CPU autocast has no fp16), and bf16 on
+// a CPU is accepted only where a bf16 matmul measures faster than an fp32 one
+// on this machine (CPUs without bf16 instructions emulate it, several times
+// slower). Throws s2s::UsageError.
+void check_precision_supported(Precision precision, const torch::Device& device);
+
+// Autocast for the forward pass while in scope: bf16/fp16 on `device`, nothing
+// for fp32. Restores the previous autocast state and empties the cast-weight
+// cache when the outermost scope ends (as torch.autocast does on exit).
+class AutocastScope {
+ public:
+  AutocastScope(Precision precision, const torch::Device& device);
+  ~AutocastScope();
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  bool active_ = false;
+  bool cuda_ = false;
+  bool was_enabled_ = false;
+  at::ScalarType previous_dtype_ = at::kFloat;
+};
+
+}  // namespace s2s
