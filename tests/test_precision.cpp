@@ -157,6 +157,19 @@ TEST_CASE("train.precision: names, and the precisions a CPU refuses before any o
   CHECK_FALSE(std::filesystem::exists(dir.file("run")));
 }
 
+TEST_CASE("train.precision auto picks bf16 only where it measures well ahead, and says what it measured", "[precision]") {
+  const torch::Device cpu(torch::kCPU);
+  std::string why;
+  const auto chosen = s2s::resolve_precision("auto", cpu, &why);
+  CHECK(chosen != s2s::Precision::fp16);
+  CHECK_THAT(why, Catch::Contains("bf16 matmul") && Catch::Contains("GFLOP/s") && Catch::Contains("cpu"));
+  INFO(why);
+  // Chosen bf16 means it was far ahead: the explicit request is accepted too.
+  if (chosen == s2s::Precision::bf16) CHECK(cpu_bf16_helps());
+  CHECK_THROWS_WITH(s2s::resolve_precision("fp16", cpu), Catch::Contains("fp16 needs train.device cuda"));
+  CHECK(s2s::resolve_precision("fp32", cpu) == s2s::Precision::fp32);
+}
+
 TEST_CASE("bf16 on the CPU: trains like fp32 with fp32 weights where bf16 is fast, refused with the measurement where not",
           "[precision]") {
   ScratchDir dir;
@@ -189,6 +202,12 @@ TEST_CASE("bf16 on the CPU: trains like fp32 with fp32 weights where bf16 is fas
   CHECK(std::abs(b.back() - a.back()) < 0.05 * a.back());
   CHECK(s2s::read_json_file(dir.file("bf16/summary.json"))["precision"] == "bf16");
   CHECK(s2s::read_json_file(dir.file("fp32/summary.json"))["precision"] == "fp32");
+  // auto records what it chose, never "auto".
+  auto automatic = run_s2s("train --config " + path + " --set train.precision=auto --set train.max_steps=2 --out " + dir.file("auto"));
+  REQUIRE(automatic.exit_code == 0);
+  CHECK_THAT(automatic.output, Catch::Contains("train.precision auto: "));
+  const std::string recorded = s2s::read_json_file(dir.file("auto/summary.json"))["precision"];
+  CHECK((recorded == "bf16" || recorded == "fp32"));
 
   // Checkpoints stay fp32, and the bf16 run resumes and translates like any other.
   auto bundle = s2s::load_model_bundle(dir.file("bf16"), "last", torch::Device(torch::kCPU));

@@ -11,9 +11,12 @@ namespace s2s::report {
 namespace {
 
 std::string setup_of(const ModelInfo& m) {
-  std::string arch = m.architecture.empty() ? std::string(kDash) : m.architecture;
-  if (m.attention.empty()) return arch;
-  return arch + (m.attention == "none" ? ", no attention" : ", " + m.attention + " attention");
+  std::string setup = m.architecture.empty() ? std::string(kDash) : m.architecture;
+  if (!m.attention.empty()) setup += m.attention == "none" ? ", no attention" : ", " + m.attention + " attention";
+  // Trained in 16 bits (train.precision): said, since it changes the speed.
+  const auto precision = m.json ? string_at(*m.json, "training/precision") : std::nullopt;
+  if (precision && *precision != "fp32") setup += ", " + *precision;
+  return setup;
 }
 
 // The beam size shared by all models, or nullopt when absent or different.

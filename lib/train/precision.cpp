@@ -57,7 +57,7 @@ Precision precision_from_name(const std::string& name) {
   if (name == "fp32") return Precision::fp32;
   if (name == "bf16") return Precision::bf16;
   if (name == "fp16") return Precision::fp16;
-  throw UsageError("config key train.precision must be fp32, bf16 or fp16, not \"" + name + "\"");
+  throw UsageError("config key train.precision must be fp32, bf16, fp16 or auto, not \"" + name + "\"");
 }
 
 std::string precision_name(Precision precision) {
@@ -75,8 +75,8 @@ void check_precision_supported(Precision precision, const torch::Device& device)
     throw UsageError("train.precision fp16 needs train.device cuda: LibTorch's CPU autocast has no fp16 "
                      "(use bf16 or fp32 on the CPU)");
   }
-  const double fp32 = probe_matmul_gflops(torch::kFloat);
-  const double bf16 = probe_matmul_gflops(torch::kBFloat16);
+  const double fp32 = probe_matmul_gflops(torch::kFloat, device);
+  const double bf16 = probe_matmul_gflops(torch::kBFloat16, device);
   if (bf16 <= fp32) {
     std::ostringstream message;
     message.precision(0);
@@ -84,6 +84,24 @@ void check_precision_supported(Precision precision, const torch::Device& device)
             << " GFLOP/s against " << fp32 << " for fp32 (it has no fast bf16 instructions); use fp32";
     throw UsageError(message.str());
   }
+}
+
+Precision resolve_precision(const std::string& name, const torch::Device& device, std::string* why) {
+  if (name != "auto") {
+    const Precision precision = precision_from_name(name);
+    check_precision_supported(precision, device);
+    return precision;
+  }
+  const double fp32 = probe_matmul_gflops(torch::kFloat, device);
+  const double bf16 = probe_matmul_gflops(torch::kBFloat16, device);
+  const bool faster = bf16 >= kAutoBf16Speedup * fp32;
+  if (why) {
+    std::ostringstream text;
+    text.precision(0);
+    text << std::fixed << "bf16 matmul " << bf16 << " GFLOP/s, fp32 " << fp32 << " on " << device.str();
+    *why = text.str();
+  }
+  return faster ? Precision::bf16 : Precision::fp32;
 }
 
 AutocastScope::AutocastScope(Precision precision, const torch::Device& device) {

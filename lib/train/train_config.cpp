@@ -49,7 +49,7 @@ nlohmann::json default_train_config() {
            {"seed", 1},
            {"threads", 0},                 // 0 = all cores
            {"device", "cpu"},              // cpu | cuda
-           {"precision", "fp32"},          // fp32 | bf16 | fp16: the forward pass's arithmetic (autocast); weights and checkpoints stay fp32
+           {"precision", "fp32"},          // fp32 | bf16 | fp16 | auto (bf16 where measured 1.5x faster): the forward pass's arithmetic (autocast); weights and checkpoints stay fp32
            {"log_every", 20},              // steps between progress lines
            {"nonfinite_loss", "stop"},     // stop | skip: what a NaN/inf loss does
            {"keep_last", 0},               // keep the checkpoints of the last N evaluations (checkpoint_step<N>.pt) for `s2s average`
@@ -163,7 +163,7 @@ void check_ranges(const nlohmann::json& resolved) {
   check.integer("train", "seed", 0, std::numeric_limits<int64_t>::max());
   check.integer("train", "threads", 0, 4096, " (0 = all cores)");
   check.choice("train", "device", {"cpu", "cuda"});
-  check.choice("train", "precision", {"fp32", "bf16", "fp16"});
+  check.choice("train", "precision", {"fp32", "bf16", "fp16", "auto"});
   check.integer("train", "log_every", 0, kLarge);
   check.choice("train", "nonfinite_loss", {"stop", "skip"});
   check.integer("train", "keep_last", 0, 1000, " (0 = keep none)");

@@ -201,11 +201,16 @@ Trainer::Trainer(const TrainOptions& options, DataParallel* parallel)
   const auto& train = settings_.train;
   configure_threads(train.threads);
   device_ = resolve_device(train.device);
-  precision_ = precision_from_name(train.precision);
-  check_precision_supported(precision_, device_);
+  std::string precision_measurement;
+  precision_ = resolve_precision(train.precision, device_, &precision_measurement);
   scaler_ = GradientScaler(precision_ == Precision::fp16);
   torch::manual_seed(train.seed);
-  if (!options_.quiet) print_startup_banner(device_);
+  if (!options_.quiet) {
+    print_startup_banner(device_);
+    if (train.precision == "auto") {
+      std::cerr << "train.precision auto: " << precision_name(precision_) << " (" << precision_measurement << ")\n";
+    }
+  }
 
   // Everything is checked before the run directory is created or changed.
   metrics_path_ = options_.run_dir + "/metrics.jsonl";

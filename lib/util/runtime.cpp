@@ -43,15 +43,22 @@ std::string loaded_blas() {
   return found;
 }
 
-double probe_matmul_gflops(torch::ScalarType dtype) {
+double probe_matmul_gflops(torch::ScalarType dtype, const torch::Device& device) {
   torch::NoGradGuard no_grad;
-  auto a = torch::randn({512, 512}).to(dtype), b = torch::randn({512, 512}).to(dtype);
+  const int64_t n = device.is_cuda() ? 4096 : 512;
+  const int repeats = device.is_cuda() ? 20 : 5;
+  auto options = torch::TensorOptions().dtype(dtype).device(device);
+  auto a = torch::randn({n, n}, options), b = torch::randn({n, n}, options);
   auto c = torch::matmul(a, b);  // warm-up
-  const int repeats = 5;
+  auto finish = [&] {
+    if (device.is_cuda()) torch::cuda::synchronize();
+  };
+  finish();
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < repeats; ++i) c = torch::matmul(a, b);
+  finish();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return 2.0 * 512 * 512 * 512 * repeats / seconds / 1e9;
+  return 2.0 * static_cast<double>(n * n * n) * repeats / seconds / 1e9;
 }
 
 torch::Tensor to_device(const torch::Tensor& tensor, const torch::Device& device) {

@@ -18,8 +18,9 @@ torch::Device resolve_device(const std::string& name);
 // Which BLAS library the process loaded (from /proc/self/maps).
 std::string loaded_blas();
 
-// Measured matmul speed (GFLOP/s) on a 512^3 product in `dtype` (on the CPU).
-double probe_matmul_gflops(torch::ScalarType dtype = torch::kFloat);
+// Measured matmul speed (GFLOP/s) on a 512^3 product in `dtype` on `device`
+// (on CUDA: 4096^3, timed after the device finished).
+double probe_matmul_gflops(torch::ScalarType dtype = torch::kFloat, const torch::Device& device = torch::kCPU);
 
 // A batch tensor on `device`. To CUDA it goes through pinned host memory and
 // a non-blocking copy, so the host can prepare the next batch while the
