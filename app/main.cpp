@@ -26,12 +26,6 @@ std::vector<CommandSetup>& command_setups() {
 
 namespace {
 
-std::string first_line(const std::string& text) {
-  auto end = text.find('\n');
-  std::string line = text.substr(0, end);
-  while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-  return line;
-}
 
 int fail(const std::string& message, int code) {
   // A rank of a data-parallel run says which one it is.

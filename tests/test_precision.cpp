@@ -34,15 +34,6 @@ std::vector<torch::Tensor> with_gradients(const std::vector<torch::Tensor>& grad
   return parameters;
 }
 
-std::vector<double> losses(const std::string& metrics_path) {
-  std::vector<double> out;
-  for (const auto& line : s2s::read_lines(metrics_path)) {
-    auto record = nlohmann::json::parse(line);
-    if (record["type"] == "train") out.push_back(record["loss"].get<double>());
-  }
-  return out;
-}
-
 bool cpu_bf16_helps() {
   try {
     s2s::check_precision_supported(s2s::Precision::bf16, torch::Device(torch::kCPU));
@@ -192,7 +183,7 @@ TEST_CASE("bf16 on the CPU: trains like fp32 with fp32 weights where bf16 is fas
   REQUIRE(run_s2s("train --config " + path + " --out " + dir.file("fp32")).exit_code == 0);
   auto bf16 = run_s2s("train --config " + path + " --set train.precision=bf16 --out " + dir.file("bf16"));
   REQUIRE(bf16.exit_code == 0);
-  auto a = losses(dir.file("fp32/metrics.jsonl")), b = losses(dir.file("bf16/metrics.jsonl"));
+  auto a = train_losses(dir.file("fp32/metrics.jsonl")), b = train_losses(dir.file("bf16/metrics.jsonl"));
   REQUIRE(a.size() == 30);
   REQUIRE(b.size() == 30);
   // Not the same arithmetic (the losses differ), yet the same learning: both
@@ -213,7 +204,7 @@ TEST_CASE("bf16 on the CPU: trains like fp32 with fp32 weights where bf16 is fas
   auto bundle = s2s::load_model_bundle(dir.file("bf16"), "last", torch::Device(torch::kCPU));
   for (const auto& p : bundle.model->parameters()) CHECK(p.scalar_type() == torch::kFloat);
   REQUIRE(run_s2s("train --resume --set train.max_steps=33 --out " + dir.file("bf16")).exit_code == 0);
-  CHECK(losses(dir.file("bf16/metrics.jsonl")).size() == 33);
+  CHECK(train_losses(dir.file("bf16/metrics.jsonl")).size() == 33);
   auto translated = run_s2s("translate --threads 1 --model " + dir.file("bf16") + " --input " + dir.write("in.txt", "a b c\n"));
   CHECK(translated.exit_code == 0);
 }
@@ -278,7 +269,7 @@ TEST_CASE("on CUDA: training in fp32, bf16 and fp16 learns alike, keeps fp32 che
       auto on_cpu = run_s2s("translate --device cpu --model " + run + " --input " + input + " 2>/dev/null");
       CHECK(on_gpu.exit_code == 0);
       CHECK(on_gpu.output == on_cpu.output);
-      curves.push_back(losses(run + "/metrics.jsonl"));
+      curves.push_back(train_losses(run + "/metrics.jsonl"));
     }
     // fp16 may skip a few early steps while its loss scale settles; the curves still end together.
     for (const auto& curve : curves) {

@@ -12,7 +12,10 @@
 #include <string>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <vector>
 
+#include "data/corpus.h"
 #include "data/prepare.h"
 #include "data/synthetic.h"
 #include "util/error.h"
@@ -78,6 +81,16 @@ inline std::string read_file(const std::string& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
+}
+
+// The loss of every "train" record of a run's metrics.jsonl, in order.
+inline std::vector<double> train_losses(const std::string& metrics_path) {
+  std::vector<double> losses;
+  for (const auto& line : s2s::read_lines(metrics_path)) {
+    auto record = nlohmann::json::parse(line);
+    if (record["type"] == "train") losses.push_back(record["loss"].get<double>());
+  }
+  return losses;
 }
 
 // A prepared corpus directory of a synthetic task, with a small joint vocabulary.

@@ -76,15 +76,6 @@ Accuracy exact_match(const ScratchDir& dir, const std::string& run, const std::s
   return {double(correct) / hyps.size(), long_total ? double(long_correct) / long_total : 0.0};
 }
 
-std::vector<double> train_losses(const std::string& metrics_path) {
-  std::vector<double> losses;
-  for (const auto& line : s2s::read_lines(metrics_path)) {
-    auto record = nlohmann::json::parse(line);
-    if (record["type"] == "train") losses.push_back(record["loss"].get<double>());
-  }
-  return losses;
-}
-
 }  // namespace
 
 // Issue 4's learnability claim at a size CI affords (about five minutes on one

@@ -33,8 +33,7 @@ constexpr int64_t kBucketBytes = 25 << 20;  // DDP's default bucket size
 std::string message_of(const std::exception& e) {
   std::string text = e.what();
   if (const auto* c10_error = dynamic_cast<const c10::Error*>(&e)) text = c10_error->what_without_backtrace();
-  const auto end = text.find('\n');
-  return text.substr(0, end);
+  return first_line(text);
 }
 
 std::vector<uint8_t> bytes_of(const std::string& text) { return {text.begin(), text.end()}; }

@@ -18,9 +18,6 @@ c10::List<torch::Tensor> to_list(const std::vector<torch::Tensor>& tensors) {
   return list;
 }
 
-// The first line of a (possibly long, multi-line) LibTorch message.
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
-
 }  // namespace
 
 ScriptedSeq2Seq::ScriptedSeq2Seq(torch::jit::Module module, std::string origin, int64_t target_vocab_size,

@@ -67,12 +67,6 @@ torch::jit::Module submodule(torch::jit::Module& root, const std::shared_ptr<tor
   return current;
 }
 
-// The first line of a (possibly long, multi-line) LibTorch message.
-std::string first_line(const std::string& text) {
-  auto end = text.find('\n');
-  return end == std::string::npos ? text : text.substr(0, end);
-}
-
 }  // namespace
 
 torch::jit::Module script_model(Seq2SeqModel& model, double max_length_a, int64_t max_length_b, LengthNorm length_norm) {

@@ -141,10 +141,8 @@ void load_checkpoint(const std::string& path, CheckpointContents& contents) {
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    std::string what = e.what();
-    auto newline = what.find('\n');
     throw Error("checkpoint " + path + " does not match the model of " + contents.config_origin + ": " +
-                what.substr(0, newline));
+                first_line(e.what()));
   }
 }
 
@@ -157,8 +155,7 @@ nlohmann::json read_checkpoint_state(const std::string& path) {
     archive.read("trainer_state", state);
     return nlohmann::json::parse(state.toStringRef());
   } catch (const std::exception& e) {
-    std::string what = e.what();
-    throw Error("checkpoint " + path + " has no readable trainer state: " + what.substr(0, what.find('\n')));
+    throw Error("checkpoint " + path + " has no readable trainer state: " + first_line(e.what()));
   }
 }
 

@@ -566,7 +566,7 @@ Trainer::StepLoss Trainer::accumulate_gradients(const std::vector<std::vector<in
   // gradients, which every rank sees alike after the all-reduce.
   torch::Tensor overflowed = scaler_.enabled() ? scaler_.unscale_gradients(model_->parameters())
                                                : torch::zeros({}, torch::TensorOptions().device(device_).dtype(torch::kBool));
-  auto read = torch::stack({total.to(torch::kFloat64), overflowed.to(torch::kFloat64)}).to(torch::kCPU);  // (2)
+  auto read = torch::stack({total.to(torch::kFloat64), overflowed.to(total.device(), torch::kFloat64)}).to(torch::kCPU);  // (2)
   if (parallel_) {
     auto loss = read.slice(0, 0, 1).clone();
     parallel_->sum({loss}, "summing the step's loss");
@@ -852,8 +852,7 @@ TrainSummary train_model(const TrainOptions& options) {
   } catch (const PeerFailure&) {
     throw;
   } catch (const std::exception& e) {
-    const std::string message = e.what();
-    parallel.report_failure(message.substr(0, message.find('\n')));
+    parallel.report_failure(first_line(e.what()));
     throw;
   }
 }

@@ -21,4 +21,12 @@ struct UsageError : Error {
   using Error::Error;
 };
 
+// The first line of a library's message, without trailing blanks: LibTorch's
+// errors carry a backtrace after it, and a user-facing sentence is one line.
+inline std::string first_line(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+  return line;
+}
+
 }  // namespace s2s

@@ -348,6 +348,10 @@ def main():
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                    help="bf16: the forward pass under CPU autocast, as s2s's train.precision=bf16")
+    ap.add_argument("--speed-only", action="store_true",
+                    help="train only: no dev loss or test decoding (for tests/bench/precision_speed.sh)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -379,6 +383,8 @@ def main():
                                  eps=1e-9)
     smoothing = t["label_smoothing"]
     step, epoch, curve = 0, 0, []
+    target_tokens = 0
+    bf16 = args.precision == "bf16"
     started = time.time()
     train_seconds = 0.0
     model.train()
@@ -387,7 +393,10 @@ def main():
             t0 = time.time()
             src, lengths, trg_in, trg_out = collate(sources, targets, indices)
             tokens = sum(len(targets[i]) + 1 for i in indices)
-            loss, _ = smoothed_loss(model(src, lengths, trg_in), trg_out, smoothing)
+            target_tokens += tokens
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                logits = model(src, lengths, trg_in)
+            loss, _ = smoothed_loss(logits.float(), trg_out, smoothing)
             (loss / tokens).backward()
             if t.get("clip_norm", 1.0) > 0:
                 nn.utils.clip_grad_norm_(model.parameters(), t.get("clip_norm", 1.0))
@@ -397,15 +406,19 @@ def main():
             optimizer.zero_grad()
             step += 1
             train_seconds += time.time() - t0
-            if eval_every > 0 and step % eval_every == 0:
+            if eval_every > 0 and step % eval_every == 0 and not args.speed_only:
                 curve.append({"step": step, "dev_loss": dev_loss(model, dev_sources, dev_targets, max_tokens)})
             if step >= max_steps:
                 break
         epoch += 1
-    if not curve or curve[-1]["step"] != step:
-        curve.append({"step": step, "dev_loss": dev_loss(model, dev_sources, dev_targets, max_tokens)})
-    match = exact_match(model, spm_path, os.path.join(args.corpus, "test.src"), os.path.join(args.corpus, "test.trg"))
+    match = None
+    if not args.speed_only:
+        if not curve or curve[-1]["step"] != step:
+            curve.append({"step": step, "dev_loss": dev_loss(model, dev_sources, dev_targets, max_tokens)})
+        match = exact_match(model, spm_path, os.path.join(args.corpus, "test.src"), os.path.join(args.corpus, "test.trg"))
     result = {"implementation": "reference", "seed": args.seed, "curve": curve, "exact_match": match,
+              "precision": args.precision, "steps": step, "target_tokens": target_tokens,
+              "target_tokens_per_second": target_tokens / train_seconds if train_seconds > 0 else 0.0,
               "train_seconds": train_seconds, "wall_seconds": time.time() - started,
               "parameters": sum(p.numel() for p in model.parameters())}
     tmp = args.out + ".tmp"

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Training speed in fp32 and bf16, s2s beside plain PyTorch, side by side in
+# one run: each preset (Transformer, attentional LSTM) trains STEPS steps in
+# s2s (train.precision fp32, then bf16) and in tests/parity/reference.py (the
+# same model in torch.nn, the same batches, CPU autocast for bf16), one after
+# another on THREADS threads. Prints a Markdown table of target tokens/s and
+# the ratios (bf16 over fp32; s2s over PyTorch).
+#
+# usage: tests/bench/precision_speed.sh [S2S_BINARY] [CORPUS_DIR] [OUT_DIR]
+#   CORPUS_DIR: a prepared corpus (default .gpu/corpus, the Bible with a joint 8k
+#   vocabulary: `bash tests/gpu/gpu_checks.sh prepare`). STEPS (60), THREADS (1),
+#   MAX_TOKENS (2000), PRESETS ("transformer rnn-attention").
+set -euo pipefail
+s2s=${1:-build/s2s}
+corpus=${2:-.gpu/corpus}
+out=${3:-runs/precision-speed}
+steps=${STEPS:-60}
+threads=${THREADS:-1}
+max_tokens=${MAX_TOKENS:-2000}
+read -r -a presets <<<"${PRESETS:-transformer rnn-attention}"
+[ -f "$corpus/train.src" ] || { echo "precision_speed: no prepared corpus in $corpus" >&2; exit 1; }
+mkdir -p "$out"
+
+tokens_per_second() { /usr/bin/python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["target_tokens_per_second"]))' "$1"; }
+
+rows=()
+for preset in "${presets[@]}"; do
+  declare -A figure=()
+  for precision in fp32 bf16; do
+    run=$out/$preset-$precision
+    rm -rf "$run"
+    "$s2s" train --config "models/$preset.json" --out "$run" --set "data.dir=\"$corpus\"" --set train.max_steps="$steps" \
+      --set train.threads="$threads" --set train.precision="$precision" --set data.max_tokens="$max_tokens" \
+      --set eval.every_steps=0 --set eval.bleu=false --set train.log_every=20 > "$run.log" 2>&1
+    figure[s2s-$precision]=$(tokens_per_second "$run/summary.json")
+    /usr/bin/python3 tests/parity/reference.py --corpus "$corpus" --config "$run/config.json" --seed 1 \
+      --threads "$threads" --precision "$precision" --speed-only --out "$out/$preset-$precision-pytorch.json"
+    figure[torch-$precision]=$(tokens_per_second "$out/$preset-$precision-pytorch.json")
+    echo "$preset $precision: s2s ${figure[s2s-$precision]} tok/s, PyTorch ${figure[torch-$precision]} tok/s" >&2
+  done
+  ratio() { /usr/bin/python3 -c "print(f'{$1 / $2:.2f}')"; }
+  rows+=("| $preset | ${figure[s2s-fp32]} | ${figure[s2s-bf16]} | $(ratio "${figure[s2s-bf16]}" "${figure[s2s-fp32]}")x | ${figure[torch-fp32]} | ${figure[torch-bf16]} | $(ratio "${figure[torch-bf16]}" "${figure[torch-fp32]}")x | $(ratio "${figure[s2s-fp32]}" "${figure[torch-fp32]}")x | $(ratio "${figure[s2s-bf16]}" "${figure[torch-bf16]}")x |")
+  unset figure
+done
+
+echo
+echo "$steps steps each, $max_tokens-token batches, $threads thread(s), corpus $corpus; target tokens/s"
+echo
+echo "| preset | s2s fp32 | s2s bf16 | bf16/fp32 | PyTorch fp32 | PyTorch bf16 | bf16/fp32 | s2s/PyTorch fp32 | s2s/PyTorch bf16 |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf '%s\n' "${rows[@]}"
