@@ -56,20 +56,20 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return root.exit(e);  // --help, --version
     const std::string command = argc > 1 && argv[1][0] != '-' ? std::string(" ") + argv[1] : std::string();
-    return fail(first_line(e.what()) + " (see s2s" + command + " --help)", 2);
+    return fail(s2s::first_line(e.what()) + " (see s2s" + command + " --help)", 2);
   } catch (const s2s::UsageError& e) {
     return fail(e.what(), 2);
   } catch (const s2s::Error& e) {
     return fail(e.what(), 1);
   } catch (const c10::Error& e) {
     if (debug) return fail(e.what(), 1);
-    return fail("LibTorch refused an operation: " + first_line(e.what_without_backtrace()) +
+    return fail("LibTorch refused an operation: " + s2s::first_line(e.what_without_backtrace()) +
                     " (an input check is missing; run with --debug for the stack trace)",
                 1);
   } catch (const std::bad_alloc&) {
     return fail("out of memory (the model, batch or input is too large for this machine)", 1);
   } catch (const std::exception& e) {
-    return fail(debug ? std::string(e.what()) : first_line(e.what()), 1);
+    return fail(debug ? std::string(e.what()) : s2s::first_line(e.what()), 1);
   }
   return 0;
 }

@@ -193,12 +193,17 @@ TEST_CASE("bf16 on the CPU: trains like fp32 with fp32 weights where bf16 is fas
   CHECK(std::abs(b.back() - a.back()) < 0.05 * a.back());
   CHECK(s2s::read_json_file(dir.file("bf16/summary.json"))["precision"] == "bf16");
   CHECK(s2s::read_json_file(dir.file("fp32/summary.json"))["precision"] == "fp32");
-  // auto records what it chose, never "auto".
-  auto automatic = run_s2s("train --config " + path + " --set train.precision=auto --set train.max_steps=2 --out " + dir.file("auto"));
+  // auto measures a training pass in each precision, records what it chose (never "auto"),
+  // and trains exactly as that precision does: the measurement leaves the random stream as it was.
+  auto automatic = run_s2s("train --config " + path + " --set train.precision=auto --out " + dir.file("auto"));
   REQUIRE(automatic.exit_code == 0);
-  CHECK_THAT(automatic.output, Catch::Contains("train.precision auto: "));
+  CHECK_THAT(automatic.output, Catch::Contains("train.precision auto: ") && Catch::Contains("a training pass took"));
   const std::string recorded = s2s::read_json_file(dir.file("auto/summary.json"))["precision"];
-  CHECK((recorded == "bf16" || recorded == "fp32"));
+  REQUIRE((recorded == "bf16" || recorded == "fp32"));
+  CHECK(train_losses(dir.file("auto/metrics.jsonl")) == (recorded == "bf16" ? b : a));
+  auto resumed_auto = run_s2s("train --resume --set train.max_steps=32 --out " + dir.file("auto"));
+  REQUIRE(resumed_auto.exit_code == 0);
+  CHECK_THAT(resumed_auto.output, Catch::Contains("train.precision auto: " + recorded + " (as the resumed checkpoint trained)"));
 
   // Checkpoints stay fp32, and the bf16 run resumes and translates like any other.
   auto bundle = s2s::load_model_bundle(dir.file("bf16"), "last", torch::Device(torch::kCPU));

@@ -22,13 +22,16 @@ std::string precision_name(Precision precision);
 // slower). Throws s2s::UsageError.
 void check_precision_supported(Precision precision, const torch::Device& device);
 
-// train.precision as the trainer runs it: "auto" is bf16 where a bf16 matmul
-// measures at least kAutoBf16Speedup times an fp32 one on `device` (a margin
-// wide enough that timing noise cannot flip the choice between runs or ranks:
-// CPUs with bf16 instructions measure ~4x, those without well below 1x), else
-// fp32; any other name is checked by check_precision_supported. `why` (may be
-// null) receives the measurement behind an "auto" choice.
+// train.precision checked for `device`: a named precision by
+// check_precision_supported; "auto" gives the candidate: bf16 where a bf16
+// matmul measures at least kAutoBf16Speedup times an fp32 one on `device` (CPUs
+// with bf16 instructions measure ~4x, those without well below 1x), else fp32.
+// The trainer then keeps bf16 only if the model's own training pass is faster
+// in it (kAutoStepSpeedup). `why` (may be null) receives the matmul figures.
 constexpr double kAutoBf16Speedup = 1.5;
+// ... and then (lib/train/trainer.cpp) a forward + backward pass of the model itself on a real
+// batch must be at least this much faster in bf16 than in fp32.
+constexpr double kAutoStepSpeedup = 1.1;
 Precision resolve_precision(const std::string& name, const torch::Device& device, std::string* why = nullptr);
 
 // Autocast for the forward pass while in scope: bf16/fp16 on `device`, nothing

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <fstream>
 #include <iomanip>
+#include <limits>
 #include <iostream>
 #include <sstream>
 
@@ -127,6 +128,14 @@ class Trainer {
   void keep_checkpoint();
   // Loads checkpoint_last.pt into the model, optimizer and progress (nothing on disk changes).
   void resume();
+  // train.precision auto: bf16 when a training pass of this model on a real batch measures at
+  // least kAutoStepSpeedup times faster in bf16 than in fp32 here (every rank must find so);
+  // a resumed run keeps the precision its checkpoint recorded.
+  void choose_automatic_precision(const std::string& matmul_measurement);
+  // Seconds of the fastest of `repeats` timed forward + backward passes over `indices`
+  // (after one untimed pass); the gradients are cleared and the random stream restored after.
+  double time_training_pass(Precision precision, const std::vector<int64_t>& indices, int repeats);
+  BatchingOptions batching_options() const;
   // Refuses a resumed config whose model or data differ from the run's config.json.
   void check_resumed_config() const;
   // After every check passed: the run directory made or brought in line with the resumed step.
@@ -172,6 +181,7 @@ class Trainer {
   const TrainSettings settings_;   // the data, train and eval sections, typed
   torch::Device device_{torch::kCPU};
   Precision precision_ = Precision::fp32;  // train.precision: the forward pass's autocast
+  std::string resumed_precision_;          // the precision the resumed checkpoint trained in
   GradientScaler scaler_{false};          // fp16 only: dynamic loss scaling
   CorpusTokenizers tokenizers_;
   EncodedSplit train_;
@@ -201,16 +211,12 @@ Trainer::Trainer(const TrainOptions& options, DataParallel* parallel)
   const auto& train = settings_.train;
   configure_threads(train.threads);
   device_ = resolve_device(train.device);
-  std::string precision_measurement;
-  precision_ = resolve_precision(train.precision, device_, &precision_measurement);
+  // "auto" is settled once the model and a batch exist (choose_automatic_precision).
+  std::string matmul_measurement;
+  precision_ = resolve_precision(train.precision, device_, &matmul_measurement);
   scaler_ = GradientScaler(precision_ == Precision::fp16);
   torch::manual_seed(train.seed);
-  if (!options_.quiet) {
-    print_startup_banner(device_);
-    if (train.precision == "auto") {
-      std::cerr << "train.precision auto: " << precision_name(precision_) << " (" << precision_measurement << ")\n";
-    }
-  }
+  if (!options_.quiet) print_startup_banner(device_);
 
   // Everything is checked before the run directory is created or changed.
   metrics_path_ = options_.run_dir + "/metrics.jsonl";
@@ -272,12 +278,78 @@ Trainer::Trainer(const TrainOptions& options, DataParallel* parallel)
     throw UsageError("config keys eval.max_length_a and eval.max_length_b allow outputs longer than model.max_positions");
   }
   if (options_.resume) resume();
+  if (train.precision == "auto") choose_automatic_precision(matmul_measurement);
   if (parallel_) {
     share_initial_weights();
     // Every rank has passed every check: only now does rank 0 touch the run directory.
     parallel_->barrier("checking the config and data on every rank");
   }
   if (main_) prepare_run_directory();
+}
+
+BatchingOptions Trainer::batching_options() const {
+  BatchingOptions batching;
+  batching.max_tokens = settings_.data.max_tokens;
+  batching.max_sentences = settings_.data.max_sentences;
+  batching.seed = settings_.train.seed;
+  return batching;
+}
+
+double Trainer::time_training_pass(Precision precision, const std::vector<int64_t>& indices, int repeats) {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  torch::Tensor random_state;
+  {
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    random_state = generator.get_state();
+  }
+  const Batch batch = collate(train_.ids, indices);
+  double fastest = std::numeric_limits<double>::infinity();
+  for (int pass = 0; pass <= repeats; ++pass) {
+    const auto start = Clock::now();
+    LossSums sums;
+    {
+      AutocastScope autocast(precision, device_);
+      auto encoded = model_->encode(to_device(batch.src, device_), to_device(batch.src_lengths, device_));
+      auto out = model_->decode(encoded, to_device(batch.trg_in, device_));
+      sums = label_smoothed_loss(out.logits, to_device(batch.trg_out, device_), settings_.train.label_smoothing);
+    }
+    sums.loss.backward();
+    sums.loss.item<double>();  // waits for the device
+    if (pass > 0) fastest = std::min(fastest, seconds_since(start));
+  }
+  optimizer_->zero_grad();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(random_state);
+  return fastest;
+}
+
+void Trainer::choose_automatic_precision(const std::string& matmul_measurement) {
+  std::string why;
+  if (!resumed_precision_.empty()) {
+    precision_ = precision_from_name(resumed_precision_);
+    why = "as the resumed checkpoint trained";
+  } else if (precision_ == Precision::bf16) {
+    // The matmul probe allows bf16; a real step decides (small models can be slower in bf16:
+    // the casts around each small matmul cost more than the matmul saves).
+    const auto batches = make_batches(train_.ids, batching_options(), progress_.epoch);
+    if (batches.empty()) throw Error("no training batch to measure train.precision auto on");
+    const double fp32 = time_training_pass(Precision::fp32, batches.front(), 2);
+    const double bf16 = time_training_pass(Precision::bf16, batches.front(), 2);
+    precision_ = bf16 * kAutoStepSpeedup <= fp32 ? Precision::bf16 : Precision::fp32;
+    std::ostringstream text;
+    text << std::fixed << std::setprecision(3) << "a training pass took " << bf16 << " s in bf16, " << fp32
+         << " s in fp32; " << matmul_measurement;
+    why = text.str();
+  } else {
+    why = matmul_measurement + ": bf16 is not fast here";
+  }
+  if (parallel_) {
+    // Every rank trains in bf16 only if every rank found it faster.
+    auto votes = torch::tensor({precision_ == Precision::bf16 ? 1.0 : 0.0}, torch::kFloat64);
+    parallel_->sum({votes}, "agreeing on train.precision auto");
+    precision_ = votes.item<double>() == static_cast<double>(parallel_->world_size()) ? Precision::bf16 : Precision::fp32;
+  }
+  if (!options_.quiet) std::cerr << "train.precision auto: " << precision_name(precision_) << " (" << why << ")\n";
 }
 
 void Trainer::share_initial_weights() {
@@ -479,6 +551,7 @@ void Trainer::save(const std::string& name) {
   nlohmann::json state = progress_.to_json();
   state["schedule"] = schedule_->state();
   if (scaler_.enabled()) state["gradient_scaler"] = scaler_.state();
+  state["precision"] = precision_name(precision_);
   state["model_description"] = model_->describe();
   CheckpointContents contents;
   contents.model = model_.get();
@@ -519,6 +592,7 @@ void Trainer::resume() {
   contents.config_origin = "the resumed config";
   load_checkpoint(options_.run_dir + "/checkpoint_last.pt", contents);
   progress_.from_json(contents.trainer_state);
+  resumed_precision_ = contents.trainer_state.value("precision", std::string());
   schedule_->restore(contents.trainer_state.at("schedule"));
   scaler_.restore(contents.trainer_state.value("gradient_scaler", nlohmann::json()));
   if (ema_model_ && !contents.ema_loaded) {
@@ -763,12 +837,8 @@ std::string Trainer::train_step(const std::vector<std::vector<int64_t>>& batches
 }
 
 std::string Trainer::train_epoch() {
-  BatchingOptions batching;
-  batching.max_tokens = settings_.data.max_tokens;
-  batching.max_sentences = settings_.data.max_sentences;
-  batching.seed = settings_.train.seed;
   resample_training_data(progress_.epoch);
-  const auto batches = make_batches(train_.ids, batching, progress_.epoch);
+  const auto batches = make_batches(train_.ids, batching_options(), progress_.epoch);
   while (progress_.batch_in_epoch < static_cast<int64_t>(batches.size())) {
     std::string stop_reason = train_step(batches);
     if (!stop_reason.empty()) return stop_reason;
