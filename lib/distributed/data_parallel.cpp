@@ -21,7 +21,8 @@ namespace s2s {
 
 struct DataParallel::Links {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  // The concrete type: a ProcessGroup in LibTorch 1.13, a Backend in 2.x, with the same collectives.
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
 };
 
 namespace {
