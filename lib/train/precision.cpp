@@ -5,6 +5,11 @@
 
 #include <sstream>
 
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
+
 #include "util/error.h"
 #include "util/runtime.h"
 
@@ -16,6 +21,27 @@ namespace s2s {
 #endif
 
 namespace {
+
+// Whether this CPU has bf16 arithmetic instructions (x86 AVX512-BF16, which
+// every AMX CPU also has; Arm's BF16 extension). Decided by the instruction
+// set, not by timing: a timing near 1x flips between runs, and the same
+// command must not be accepted on one run and refused on the next.
+bool cpu_has_bf16_instructions() {
+#if defined(__x86_64__) || defined(__i386__)
+  return __builtin_cpu_supports("avx512bf16");
+#elif defined(__aarch64__) && defined(__linux__) && defined(HWCAP2_BF16)
+  return (getauxval(AT_HWCAP2) & HWCAP2_BF16) != 0;
+#else
+  return false;
+#endif
+}
+
+const char* kBf16InstructionName =
+#if defined(__aarch64__)
+    "BF16";
+#else
+    "avx512_bf16";
+#endif
 
 bool autocast_enabled(bool cuda) {
 #ifdef S2S_AUTOCAST_BY_DEVICE_TYPE
@@ -75,15 +101,15 @@ void check_precision_supported(Precision precision, const torch::Device& device)
     throw UsageError("train.precision fp16 needs train.device cuda: LibTorch's CPU autocast has no fp16 "
                      "(use bf16 or fp32 on the CPU)");
   }
+  if (cpu_has_bf16_instructions()) return;
   const double fp32 = probe_matmul_gflops(torch::kFloat, device);
   const double bf16 = probe_matmul_gflops(torch::kBFloat16, device);
-  if (bf16 <= fp32) {
-    std::ostringstream message;
-    message.precision(0);
-    message << std::fixed << "train.precision bf16 would not help on this CPU: a bf16 matmul measured " << bf16
-            << " GFLOP/s against " << fp32 << " for fp32 (it has no fast bf16 instructions); use fp32";
-    throw UsageError(message.str());
-  }
+  std::ostringstream message;
+  message.precision(0);
+  message << std::fixed << "train.precision bf16 would not help on this CPU: it has no " << kBf16InstructionName
+          << " instructions, so bf16 is emulated (a bf16 matmul measured " << bf16 << " GFLOP/s against " << fp32
+          << " for fp32); use fp32";
+  throw UsageError(message.str());
 }
 
 Precision resolve_precision(const std::string& name, const torch::Device& device, std::string* why) {
@@ -94,11 +120,13 @@ Precision resolve_precision(const std::string& name, const torch::Device& device
   }
   const double fp32 = probe_matmul_gflops(torch::kFloat, device);
   const double bf16 = probe_matmul_gflops(torch::kBFloat16, device);
-  const bool faster = bf16 >= kAutoBf16Speedup * fp32;
+  const bool instructions = device.is_cuda() || cpu_has_bf16_instructions();
+  const bool faster = instructions && bf16 >= kAutoBf16Speedup * fp32;
   if (why) {
     std::ostringstream text;
     text.precision(0);
     text << std::fixed << "bf16 matmul " << bf16 << " GFLOP/s, fp32 " << fp32 << " on " << device.str();
+    if (!instructions) text << " (no " << kBf16InstructionName << " instructions)";
     *why = text.str();
   }
   return faster ? Precision::bf16 : Precision::fp32;

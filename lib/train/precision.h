@@ -17,15 +17,17 @@ std::string precision_name(Precision precision);
 
 // Refuses, with one sentence, a precision that cannot run or would not help on
 // `device`: fp16 needs CUDA (LibTorch's CPU autocast has no fp16), and bf16 on
-// a CPU is accepted only where a bf16 matmul measures faster than an fp32 one
-// on this machine (CPUs without bf16 instructions emulate it, several times
-// slower). Throws s2s::UsageError.
+// a CPU is accepted only where the CPU has bf16 instructions (AVX512-BF16 or
+// Arm BF16; without them bf16 is emulated and no faster than fp32). Decided by
+// the instruction set so that the answer never changes between runs; the
+// refusal quotes a bf16 and an fp32 matmul measured here. Throws s2s::UsageError.
 void check_precision_supported(Precision precision, const torch::Device& device);
 
 // train.precision checked for `device`: a named precision by
-// check_precision_supported; "auto" gives the candidate: bf16 where a bf16
-// matmul measures at least kAutoBf16Speedup times an fp32 one on `device` (CPUs
-// with bf16 instructions measure ~4x, those without well below 1x), else fp32.
+// check_precision_supported; "auto" gives the candidate: bf16 where the device
+// has bf16 arithmetic (any CUDA device; a CPU with bf16 instructions) and a
+// bf16 matmul measures at least kAutoBf16Speedup times an fp32 one on it (CPUs
+// with bf16 instructions measure ~2-4x, those without near or below 1x), else fp32.
 // The trainer then keeps bf16 only if the model's own training pass is faster
 // in it (kAutoStepSpeedup). `why` (may be null) receives the matmul figures.
 constexpr double kAutoBf16Speedup = 1.5;
