@@ -18,8 +18,13 @@
 namespace s2s {
 
 // Sets OMP_WAIT_POLICY=PASSIVE and GLOG_minloglevel=3 where unset (a user's own
-// values are kept) and re-executes this program with the same arguments if it
-// set either; returns only when nothing was to be done or exec failed.
+// values are kept); true if it set either. Enough on its own in a program that
+// has not loaded libgomp yet and is about to exec one that will (the launcher).
+bool set_runtime_environment();
+
+// set_runtime_environment(), then, if it changed anything, re-executes this
+// program with the same arguments (libgomp has read the old policy already);
+// returns only when nothing was to be done or exec failed.
 void ensure_passive_openmp_wait(char** argv);
 
 }  // namespace s2s
