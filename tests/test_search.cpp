@@ -49,6 +49,7 @@ class ScriptedModel : public s2s::Seq2SeqModel {
   }
   s2s::DecoderState start(const s2s::EncoderOutput&) override { return {}; }
   torch::Tensor step(s2s::DecoderState& state, const torch::Tensor& prev_tokens) override {
+    rows_per_step.push_back(prev_tokens.size(0));
     std::vector<float> rows;
     for (int64_t b = 0; b < prev_tokens.size(0); ++b) {
       auto row = logits_(prev_tokens[b].item<int64_t>(), state.position);
@@ -61,6 +62,8 @@ class ScriptedModel : public s2s::Seq2SeqModel {
   int64_t target_vocab_size() const override { return vocab_; }
   void define_torchscript(torch::jit::Module&) const override { throw s2s::Error("a test model is not exported"); }
   std::string attention_description() const override { return "none"; }
+
+  std::vector<int64_t> rows_per_step;  // the batch (x beam) each step() was given
 
  private:
   int64_t vocab_;
@@ -306,6 +309,27 @@ TEST_CASE("max_length caps every output below the a*|src|+b limit", "[search]") 
     CHECK(s2s::search(model, src, lengths, options)[0].front().tokens.size() == 10);
     options.max_length = 3;
     CHECK(s2s::search(model, src, lengths, options)[0].front().tokens.size() == 3);
+  }
+}
+
+TEST_CASE("sentences that are done leave the batch: later steps compute only the rows still searching", "[search]") {
+  // The word always wins over EOS, so each sentence runs to its own limit
+  // |src| + 5 (EOS counted in |src|): 7, 9 and 11 steps.
+  ScriptedModel model(5, [](int64_t, int64_t) { return std::vector<float>{-1e9f, -1e9f, -1e9f, -5.0f, 0.0f}; });
+  auto [src, lengths] = sources_with_eos({{4}, {4, 4, 4}, {4, 4, 4, 4, 4}});
+  // Greedy, beam search with K = 1, and K = 2.
+  for (const auto& [beam, greedy_shortcut] : {std::pair{1, true}, std::pair{1, false}, std::pair{2, false}}) {
+    auto options = options_for(beam);
+    options.greedy_shortcut = greedy_shortcut;
+    model.rows_per_step.clear();
+    auto out = s2s::search(model, src, lengths, options);
+    CHECK(out[0].front().tokens.size() == 7);
+    CHECK(out[1].front().tokens.size() == 9);
+    CHECK(out[2].front().tokens.size() == 11);
+    std::vector<int64_t> expected(7, 3 * beam);
+    expected.insert(expected.end(), 2, 2 * beam);
+    expected.insert(expected.end(), 2, 1 * beam);
+    CHECK(model.rows_per_step == expected);
   }
 }
 

@@ -81,45 +81,91 @@ std::vector<float> attention_row(const torch::Tensor& attention, int64_t row, in
   return std::vector<float>(values.data_ptr<float>(), values.data_ptr<float>() + length);
 }
 
+// The decoder's side of a search: its state and, for decoding without the
+// cache, the encoder output and the prefix. Sentences that are done leave
+// it, so later steps compute only the rows still searching (fairseq and
+// Marian shrink their batches the same way).
+struct DecodingBatch {
+  DecoderState state;
+  EncoderOutput encoded;  // read only without the cache
+  torch::Tensor prefix;   // (R, t) tokens fed so far, BOS first; kept only without the cache
+  bool use_cache = true;
+
+  // Row r becomes old row index[r]. Within the same sentences (a beam's
+  // reorder) only per-hypothesis tensors move; otherwise everything does.
+  void take_rows(const torch::Tensor& index, bool same_sentences) {
+    if (same_sentences) {
+      Seq2SeqModel::reorder(state, index);
+    } else {
+      Seq2SeqModel::select_rows(state, index);
+      if (!use_cache) encoded = select_rows(encoded, index);
+    }
+    if (!use_cache) prefix = prefix.index_select(0, index);
+  }
+  // The tokens fed at the next step, (R).
+  void feed(const torch::Tensor& tokens) {
+    if (!use_cache) prefix = torch::cat({prefix, tokens.unsqueeze(1)}, 1);
+  }
+};
+
+DecodingBatch start_batch(Seq2SeqModel& model, EncoderOutput encoded, int64_t rows, const SearchOptions& options) {
+  DecodingBatch batch;
+  batch.state = model.start(encoded);
+  batch.encoded = std::move(encoded);
+  batch.use_cache = options.use_cache;
+  batch.prefix = torch::full({rows, 1}, SpecialIds::bos, torch::TensorOptions().dtype(torch::kLong).device(batch.encoded.memory.device()));
+  return batch;
+}
+
+torch::Tensor long_tensor(const std::vector<int64_t>& values, const torch::Device& device) {
+  return torch::tensor(values, torch::kLong).to(device);
+}
+
 std::vector<std::vector<Hypothesis>> greedy(Seq2SeqModel& model, const torch::Tensor& src, const torch::Tensor& lengths,
                                             const SearchOptions& options) {
   const int64_t B = src.size(0);
-  auto encoded = model.encode(src, lengths);
-  auto state = model.start(encoded);
   const auto source_lengths = host_lengths(lengths);
   const auto limits = output_limits(source_lengths, options);
   std::vector<Hypothesis> hyps(B);
-  std::vector<char> done(B, 0);
-  int64_t remaining = B;
+  std::vector<int64_t> live;  // live[r]: the sentence in row r
   for (int64_t b = 0; b < B; ++b) {
-    if (limits[b] <= 0) {
-      done[b] = 1;
-      --remaining;
-    }
+    if (limits[b] > 0) live.push_back(b);
   }
-  auto tokens = torch::full({B}, SpecialIds::bos, torch::TensorOptions().dtype(torch::kLong).device(src.device()));
-  auto prefix = tokens.unsqueeze(1);
-  for (int64_t t = 0; remaining > 0; ++t) {
-    auto log_probs = next_log_probs(model, state, encoded, prefix, tokens, options.use_cache);  // (B, V)
-    forbid_early_end(log_probs, t, options);
-    auto [best, best_ids] = log_probs.max(-1);
-    tokens = best_ids;
-    if (!options.use_cache) prefix = torch::cat({prefix, tokens.unsqueeze(1)}, 1);
-    // One device-to-host copy a step (ids are exact in double); attention only when kept.
-    auto on_host = torch::stack({best.to(torch::kDouble), best_ids.to(torch::kDouble)}).to(torch::kCPU);  // (2, B)
-    auto host = on_host.accessor<double, 2>();
-    auto attention = options.keep_attention && state.attention.defined() ? state.attention.to(torch::kCPU) : torch::Tensor();
-    for (int64_t b = 0; b < B; ++b) {
-      if (done[b]) continue;
-      hyps[b].log_prob += host[0][b];
-      if (attention.defined()) hyps[b].attention.push_back(attention_row(attention, b, source_lengths[b]));
-      const auto id = static_cast<int64_t>(host[1][b]);
-      const bool ended = id == SpecialIds::eos;
-      if (!ended) hyps[b].tokens.push_back(id);
-      if (ended || t + 1 >= limits[b]) {
-        done[b] = 1;
-        --remaining;
+  if (!live.empty()) {
+    auto encoded = model.encode(src, lengths);
+    if (static_cast<int64_t>(live.size()) < B) encoded = select_rows(encoded, long_tensor(live, src.device()));
+    auto batch = start_batch(model, std::move(encoded), static_cast<int64_t>(live.size()), options);
+    auto tokens = batch.prefix.select(1, 0);
+    for (int64_t t = 0; !live.empty(); ++t) {
+      auto log_probs = next_log_probs(model, batch.state, batch.encoded, batch.prefix, tokens, options.use_cache);  // (R, V)
+      forbid_early_end(log_probs, t, options);
+      auto [best, best_ids] = log_probs.max(-1);
+      tokens = best_ids;
+      // One device-to-host copy a step (ids are exact in double); attention only when kept.
+      auto on_host = torch::stack({best.to(torch::kDouble), best_ids.to(torch::kDouble)}).to(torch::kCPU);  // (2, R)
+      auto host = on_host.accessor<double, 2>();
+      const auto& state_attention = batch.state.attention;
+      auto attention = options.keep_attention && state_attention.defined() ? state_attention.to(torch::kCPU) : torch::Tensor();
+      std::vector<int64_t> kept_rows, kept_sentences;
+      for (size_t r = 0; r < live.size(); ++r) {
+        const int64_t b = live[r];
+        hyps[b].log_prob += host[0][r];
+        if (attention.defined()) hyps[b].attention.push_back(attention_row(attention, r, source_lengths[b]));
+        const auto id = static_cast<int64_t>(host[1][r]);
+        const bool ended = id == SpecialIds::eos;
+        if (!ended) hyps[b].tokens.push_back(id);
+        if (!ended && t + 1 < limits[b]) {
+          kept_rows.push_back(static_cast<int64_t>(r));
+          kept_sentences.push_back(b);
+        }
       }
+      if (kept_rows.size() < live.size() && !kept_rows.empty()) {
+        const auto index = long_tensor(kept_rows, src.device());
+        batch.take_rows(index, /*same_sentences=*/false);
+        tokens = tokens.index_select(0, index);
+      }
+      live = std::move(kept_sentences);
+      batch.feed(tokens);
     }
   }
   std::vector<std::vector<Hypothesis>> out(B);
@@ -152,40 +198,40 @@ void keep_best(std::vector<Hypothesis>& best, Hypothesis&& h, int64_t K) {
   if (static_cast<int64_t>(best.size()) > K) best.pop_back();
 }
 
-// This step's best continuations of every sentence, on the host.
+// This step's best continuations of the A sentences still searching, on the host.
 struct StepCandidates {
-  const at::TensorAccessor<double, 2>& scores;  // (B, take) cumulative log-probabilities, best first
-  const at::TensorAccessor<int64_t, 2>& ids;    // (B, take) flat k * V + token
+  const at::TensorAccessor<double, 2>& scores;  // (A, take) cumulative log-probabilities, best first
+  const at::TensorAccessor<int64_t, 2>& ids;    // (A, take) flat k * V + token
   int64_t take, vocabulary;
-  const torch::Tensor& attention;               // (B*K, S) of this step, or undefined
+  const torch::Tensor& attention;               // (A*K, S) of this step, or undefined
 };
 
-// Sentence b's beam after one step: its best continuations fill `next`
-// (rows b*K.., their parents and tokens written to parent_rows/next_tokens),
+// The beam of the sentence in slot `slot` (rows slot*K..) after one step: its best
+// continuations fill `next` (their parent rows and tokens written to parent_rows/next_tokens),
 // those ending in EOS go to `finished`. Returns whether the sentence is done.
-bool advance_sentence(int64_t b, int64_t K, int64_t t, const StepCandidates& candidates,
+bool advance_sentence(int64_t slot, int64_t K, int64_t t, const StepCandidates& candidates,
                       const std::vector<BeamEntry>& beam, int64_t source_length, int64_t limit,
                       const SearchOptions& options, std::vector<Hypothesis>& finished, std::vector<BeamEntry>& next,
                       std::vector<int64_t>& parent_rows, std::vector<int64_t>& next_tokens) {
   const int64_t V = candidates.vocabulary;
   for (int64_t j = 0; j < candidates.take && static_cast<int64_t>(next.size()) < K; ++j) {
-    const double score = candidates.scores[b][j];
+    const double score = candidates.scores[slot][j];
     if (!std::isfinite(score)) break;
-    const int64_t flat = candidates.ids[b][j];
+    const int64_t flat = candidates.ids[slot][j];
     const int64_t k = flat / V, token = flat % V;
     const BeamEntry& parent = beam[k];
     BeamEntry child{parent.tokens, score, {}};
     if (options.keep_attention) {
       child.attention = parent.attention;
-      if (candidates.attention.defined()) child.attention.push_back(attention_row(candidates.attention, b * K + k, source_length));
+      if (candidates.attention.defined()) child.attention.push_back(attention_row(candidates.attention, slot * K + k, source_length));
     }
     if (token == SpecialIds::eos) {
       keep_best(finished, ended(std::move(child), options), K);
       continue;
     }
     child.tokens.push_back(token);
-    const int64_t row = b * K + static_cast<int64_t>(next.size());
-    parent_rows[row] = b * K + k;
+    const int64_t row = slot * K + static_cast<int64_t>(next.size());
+    parent_rows[row] = slot * K + k;
     next_tokens[row] = token;
     next.push_back(std::move(child));
   }
@@ -228,80 +274,113 @@ std::vector<std::vector<Hypothesis>> distinct_best(std::vector<std::vector<Hypot
   return out;
 }
 
+// Each sentence's `take` best continuations of its K rows: cumulative scores
+// (A, take) in double, best first, and flat ids k * V + token. A sentence's
+// best `take` are among each row's best `take` (a row adds one constant, its
+// path's score), so each row's vocabulary is ranked in the model's precision
+// and only K * take candidates per sentence in double: the same values as
+// ranking all K * V in double.
+std::pair<torch::Tensor, torch::Tensor> best_continuations(const torch::Tensor& log_probs, const torch::Tensor& base,
+                                                           int64_t K, int64_t take) {
+  const int64_t rows = log_probs.size(0), V = log_probs.size(1), A = rows / K;
+  const int64_t per_row = std::min(take, V);
+  auto [row_best, row_tokens] = log_probs.topk(per_row, 1);                                   // (A*K, per_row)
+  auto totals = (row_best.to(torch::kDouble) + base.unsqueeze(1)).view({A, K * per_row});   // (A, K*per_row)
+  auto [top_scores, at] = totals.topk(take, 1);                                               // (A, take)
+  auto tokens = row_tokens.view({A, K * per_row}).gather(1, at);
+  auto k = at.div(per_row, "floor");
+  return {top_scores, k * V + tokens};
+}
+
 std::vector<std::vector<Hypothesis>> beam_search(Seq2SeqModel& model, const torch::Tensor& src,
                                                  const torch::Tensor& lengths, const SearchOptions& options) {
   const int64_t B = src.size(0), K = options.beam;
-  const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(src.device());
-  auto encoded_single = model.encode(src, lengths);
-  // Every sentence gets K rows: row b*K + k is beam k of sentence b.
-  auto expand = torch::arange(B, long_options).repeat_interleave(K);
-  auto encoded = select_rows(encoded_single, expand);
-  auto state = model.start(encoded);
   const auto source_lengths = host_lengths(lengths);
   const auto limits = output_limits(source_lengths, options);
 
   std::vector<std::vector<BeamEntry>> beams(B, std::vector<BeamEntry>(1));  // start: one empty path each
   std::vector<std::vector<Hypothesis>> finished(B);                         // the best K ended paths, best first
-  std::vector<char> done(B, 0);
+  std::vector<int64_t> live;  // live[a]: the sentence in rows a*K .. a*K + K-1
   for (int64_t b = 0; b < B; ++b) {
-    if (limits[b] <= 0) {
+    if (limits[b] > 0) {
+      live.push_back(b);
+    } else {
       keep_best(finished[b], ended(std::move(beams[b].front()), options), K);
-      done[b] = 1;
     }
   }
-  auto all_done = [&] { return std::all_of(done.begin(), done.end(), [](char d) { return d != 0; }); };
-  auto tokens = torch::full({B * K}, SpecialIds::bos, long_options);
-  auto prefix = tokens.unsqueeze(1);
+  if (live.empty()) return distinct_best(finished, options);
+  // Every live sentence gets K rows: row a*K + k is beam k of sentence live[a].
+  auto expand = long_tensor(live, src.device()).repeat_interleave(K);
+  auto batch = start_batch(model, select_rows(model.encode(src, lengths), expand), expand.size(0), options);
+  auto tokens = batch.prefix.select(1, 0);
   // Cumulative scores of each row's path; rows without a live path get -inf.
   auto row_scores = [&] {
-    std::vector<double> base(B * K, -std::numeric_limits<double>::infinity());
-    for (int64_t b = 0; b < B; ++b) {
-      if (done[b]) continue;
-      for (size_t k = 0; k < beams[b].size(); ++k) base[b * K + k] = beams[b][k].log_prob;
+    std::vector<double> base(live.size() * K, -std::numeric_limits<double>::infinity());
+    for (size_t a = 0; a < live.size(); ++a) {
+      const auto& beam = beams[live[a]];
+      for (size_t k = 0; k < beam.size(); ++k) base[a * K + k] = beam[k].log_prob;
     }
     return base;
   };
-  auto base_tensor = torch::tensor(row_scores(), torch::kDouble).to(src.device());  // (B*K)
+  auto base_tensor = torch::tensor(row_scores(), torch::kDouble).to(src.device());  // (A*K)
 
-  for (int64_t t = 0; !all_done(); ++t) {
-    auto log_probs = next_log_probs(model, state, encoded, prefix, tokens, options.use_cache).to(torch::kDouble);  // (B*K, V)
+  for (int64_t t = 0;; ++t) {
+    auto log_probs = next_log_probs(model, batch.state, batch.encoded, batch.prefix, tokens, options.use_cache);  // (A*K, V)
+    if (log_probs.scalar_type() != torch::kDouble) log_probs = log_probs.to(torch::kFloat);
     forbid_early_end(log_probs, t, options);
-    const int64_t V = log_probs.size(1);
-    auto total = (log_probs + base_tensor.unsqueeze(1)).view({B, K * V});
+    const int64_t V = log_probs.size(1), A = static_cast<int64_t>(live.size());
     const int64_t take = std::min<int64_t>(2 * K, K * V);
-    auto [top_scores, top_ids] = total.topk(take, 1);
+    auto [top_scores, top_ids] = best_continuations(log_probs, base_tensor, K, take);
     // One device-to-host copy a step (flat ids are exact in double); attention only when kept.
-    auto on_host = torch::stack({top_scores, top_ids.to(torch::kDouble)}).to(torch::kCPU);  // (2, B, take)
+    auto on_host = torch::stack({top_scores, top_ids.to(torch::kDouble)}).to(torch::kCPU);  // (2, A, take)
     auto host_ids = on_host[1].to(torch::kLong);
     auto host_scores = on_host[0];
     auto score_at = host_scores.accessor<double, 2>();
     auto id_at = host_ids.accessor<int64_t, 2>();
-    auto attention = options.keep_attention && state.attention.defined() ? state.attention.to(torch::kCPU) : torch::Tensor();
+    const auto& state_attention = batch.state.attention;
+    auto attention = options.keep_attention && state_attention.defined() ? state_attention.to(torch::kCPU) : torch::Tensor();
 
     // Rows without a live path keep their own state: reorder() moves hypotheses
     // only within their sentence (models/seq2seq.h).
-    std::vector<int64_t> parent_rows(B * K), next_tokens(B * K, SpecialIds::pad);
+    std::vector<int64_t> parent_rows(A * K), next_tokens(A * K, SpecialIds::pad);
     std::iota(parent_rows.begin(), parent_rows.end(), int64_t{0});
-    std::vector<std::vector<BeamEntry>> next_beams(B);
     const StepCandidates candidates{score_at, id_at, take, V, attention};
-    for (int64_t b = 0; b < B; ++b) {
-      if (done[b]) continue;
-      done[b] = advance_sentence(b, K, t, candidates, beams[b], source_lengths[b], limits[b], options,
-                                 finished[b], next_beams[b], parent_rows, next_tokens);
+    std::vector<int64_t> kept_slots, kept_sentences;
+    for (int64_t a = 0; a < A; ++a) {
+      const int64_t b = live[a];
+      std::vector<BeamEntry> next;
+      const bool done = advance_sentence(a, K, t, candidates, beams[b], source_lengths[b], limits[b], options, finished[b],
+                                         next, parent_rows, next_tokens);
+      beams[b] = std::move(next);
+      if (!done) {
+        kept_slots.push_back(a);
+        kept_sentences.push_back(b);
+      }
     }
-    beams = std::move(next_beams);
-    if (all_done()) break;
+    if (kept_slots.empty()) break;
+    const bool same_sentences = static_cast<int64_t>(kept_slots.size()) == A;
+    if (!same_sentences) {
+      // Keep the rows of the sentences still searching, in order.
+      std::vector<int64_t> rows, row_tokens;
+      for (const int64_t a : kept_slots) {
+        rows.insert(rows.end(), parent_rows.begin() + a * K, parent_rows.begin() + (a + 1) * K);
+        row_tokens.insert(row_tokens.end(), next_tokens.begin() + a * K, next_tokens.begin() + (a + 1) * K);
+      }
+      parent_rows = std::move(rows);
+      next_tokens = std::move(row_tokens);
+    }
+    live = std::move(kept_sentences);
     // One host-to-device copy a step: parents, next tokens and the new paths' scores.
+    const int64_t R = static_cast<int64_t>(parent_rows.size());
     std::vector<double> packed(parent_rows.begin(), parent_rows.end());
     packed.insert(packed.end(), next_tokens.begin(), next_tokens.end());
     const auto scores = row_scores();
     packed.insert(packed.end(), scores.begin(), scores.end());
-    auto on_device = torch::tensor(packed, torch::kDouble).to(src.device());  // (3 * B*K)
-    auto parent_index = on_device.slice(0, 0, B * K).to(torch::kLong);
-    Seq2SeqModel::reorder(state, parent_index);
-    tokens = on_device.slice(0, B * K, 2 * B * K).to(torch::kLong);
-    base_tensor = on_device.slice(0, 2 * B * K);
-    if (!options.use_cache) prefix = torch::cat({prefix.index_select(0, parent_index), tokens.unsqueeze(1)}, 1);
+    auto on_device = torch::tensor(packed, torch::kDouble).to(src.device());  // (3 * R)
+    batch.take_rows(on_device.slice(0, 0, R).to(torch::kLong), same_sentences);
+    tokens = on_device.slice(0, R, 2 * R).to(torch::kLong);
+    base_tensor = on_device.slice(0, 2 * R);
+    batch.feed(tokens);
   }
 
   return distinct_best(finished, options);
@@ -314,7 +393,9 @@ std::vector<std::vector<Hypothesis>> search(Seq2SeqModel& model, const torch::Te
   if (options.beam < 1) throw Error("beam size must be at least 1");
   if (options.nbest < 1 || options.nbest > options.beam) throw Error("nbest must be between 1 and the beam size");
   if (options.min_length < 0 || options.max_length < 0) throw Error("min and max output lengths cannot be negative");
-  torch::NoGradGuard no_grad;
+  // Inference mode, not just no-grad: tensors made here skip autograd's
+  // version counters and views bookkeeping (none of them leaves this call).
+  c10::InferenceMode inference;
   if (options.beam == 1 && options.greedy_shortcut) return greedy(model, src, lengths, options);
   return beam_search(model, src, lengths, options);
 }
