@@ -14,7 +14,12 @@ namespace s2s::app {
 // S2S_DEBUG=1 was given, and the whole text is wanted.
 using InternalErrorText = std::string (*)(const std::exception& error, bool debug);
 
-int run_commands(int argc, char** argv, InternalErrorText internal_error_text);
+// linked_only: the subcommands this program links. every_command: also the
+// others by name and summary (app/command_list.h), for a top-level --help.
+enum class CommandListing { linked_only, every_command };
+
+int run_commands(int argc, char** argv, InternalErrorText internal_error_text,
+                 CommandListing listing = CommandListing::linked_only);
 
 // "s2s: error: <message>", prefixed with the rank in a data-parallel run; returns `code`.
 int report_failure(const std::string& message, int code);

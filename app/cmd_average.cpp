@@ -17,9 +17,8 @@ struct AverageFlags {
   std::string out;
 };
 
-s2s::app::CommandRegistration registration([](CLI::App& root) {
+s2s::app::CommandRegistration registration("average", [](CLI::App* cmd) {
   auto flags = std::make_shared<AverageFlags>();
-  auto* cmd = root.add_subcommand("average", "Average the parameters of a run's last N kept checkpoints");
   cmd->add_option("--model", flags->model, "Training directory (trained with train.keep_last >= N)")->required();
   cmd->add_option("--last", flags->last, "How many of the last kept checkpoints to average")->check(CLI::Range(1, 1000));
   cmd->add_option("--out", flags->out, "Output checkpoint (default: RUN/checkpoint_avg.pt)");

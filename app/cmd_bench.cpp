@@ -37,9 +37,8 @@ nlohmann::json decode_speed(s2s::ModelBundle& bundle, const std::vector<std::str
           {"seconds", seconds}, {"sentences_per_second", sources.size() / seconds}, {"tokens_per_second", tokens / seconds}};
 }
 
-s2s::app::CommandRegistration registration([](CLI::App& root) {
+s2s::app::CommandRegistration registration("bench", [](CLI::App* cmd) {
   auto flags = std::make_shared<BenchFlags>();
-  auto* cmd = root.add_subcommand("bench", "Speed measurements for one trained model (JSON on stdout)");
   cmd->add_option("--model", flags->model, "Training directory")->required();
   cmd->add_option("--src", flags->src, "Source file for decoding throughput (omit to skip)");
   cmd->add_option("--lengths", flags->lengths, "Lengths for the latency curves");

@@ -162,10 +162,8 @@ void run_bleu(const BleuArgs& args) {
   }
 }
 
-s2s::app::CommandRegistration registration([](CLI::App& root) {
+s2s::app::CommandRegistration registration("bleu", [](CLI::App* cmd) {
   auto args = std::make_shared<BleuArgs>();
-  CLI::App* cmd = root.add_subcommand(
-      "bleu", "Score a hypothesis file with BLEU and chrF exactly as sacreBLEU 2.6.0 does");
   cmd->add_option("--ref,-r", args->refs, "Reference file(s), one line per hypothesis line (repeat --ref or list several for multiple references)")
       ->required()
       ->check(CLI::ExistingFile);

@@ -38,12 +38,10 @@ std::string quoted_flag(const std::string& flag, const std::string& value) {
   return value.empty() ? "" : " " + flag + " " + value;
 }
 
-s2s::app::CommandRegistration registration([](CLI::App& root) {
+s2s::app::CommandRegistration registration("compare", [](CLI::App* cmd) {
   auto flags = std::make_shared<CompareFlags>();
   s2s::CompareOptions& options = flags->options;
   s2s::OwnCorpus& corpus = flags->corpus;
-  auto* cmd = root.add_subcommand("compare", "Train every model of an experiment on the same data and budget, "
-                                             "evaluate, benchmark and write the report");
   cmd->add_option("--config", options.config_path, "Experiment JSON (e.g. models/compare-demo.json)");
   cmd->add_option("--train-src", corpus.train_src, "Your own corpus: training source file (one sentence a line)");
   cmd->add_option("--train-trg", corpus.train_trg, "... and its line-aligned target file");

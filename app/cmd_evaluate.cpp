@@ -24,9 +24,8 @@ struct EvaluateFlags {
   bool json = false;
 };
 
-s2s::app::CommandRegistration registration([](CLI::App& root) {
+s2s::app::CommandRegistration registration("evaluate", [](CLI::App* cmd) {
   auto flags = std::make_shared<EvaluateFlags>();
-  auto* cmd = root.add_subcommand("evaluate", "Translate a test set and report BLEU, chrF and BLEU by source length");
   cmd->add_option("--model", flags->models, "Training directory; repeat it for an ensemble")->required();
   cmd->add_option("--src", flags->src, "Source file")->required();
   cmd->add_option("--ref", flags->refs, "Reference file (repeatable)")->required();

@@ -17,9 +17,8 @@ struct ExportFlags {
   std::string length_norm = "gnmt";
 };
 
-s2s::app::CommandRegistration registration([](CLI::App& root) {
+s2s::app::CommandRegistration registration("export", [](CLI::App* cmd) {
   auto flags = std::make_shared<ExportFlags>();
-  auto* cmd = root.add_subcommand("export", "Export a trained model to TorchScript (usable from C++ and Python)");
   cmd->add_option("--model", flags->model, "Training directory")->required();
   cmd->add_option("--out", flags->out, "Output file (e.g. model.pt)")->required();
   cmd->add_option("--checkpoint", flags->checkpoint, "best, last, ema, avg or step<N> (checkpoint_<name>.pt of the run)");

@@ -38,11 +38,8 @@ void print_summary(const s2s::PrepareResult& result, std::ostream& out) {
 
 }  // namespace
 
-static s2s::app::CommandRegistration reg([](CLI::App& root) {
+static s2s::app::CommandRegistration reg("prepare", [](CLI::App* cmd) {
   auto options = std::make_shared<s2s::PrepareOptions>();
-  auto* cmd = root.add_subcommand(
-      "prepare",
-      "Build a corpus directory: clean, filter and split parallel text, and train its SentencePiece model");
   cmd->footer(
       "Output layout: DIR/{train,dev,test}.{src,trg}, DIR/spm.model (or spm.src.model + spm.trg.model), "
       "DIR/stats.json, DIR/prepare.json.\n"

@@ -31,9 +31,8 @@ void run_report(const ReportOptions& options) {
   std::cout << "wrote " << options.out << "/report.html and " << options.out << "/report.md\n";
 }
 
-s2s::app::CommandRegistration registration([](CLI::App& root) {
+s2s::app::CommandRegistration registration("report", [](CLI::App* cmd) {
   auto options = std::make_shared<ReportOptions>();
-  auto* cmd = root.add_subcommand("report", "Render report.html and report.md from a compare run's results.json");
   cmd->add_option("--results", options->results, "results.json written by `s2s compare`")->required();
   cmd->add_option("--out", options->out, "directory for report.html and report.md (created if missing)")->required();
   cmd->callback([options] { run_report(*options); });

@@ -13,9 +13,8 @@ struct SyntheticFlags {
   std::string out;
 };
 
-s2s::app::CommandRegistration registration([](CLI::App& root) {
+s2s::app::CommandRegistration registration("synthetic", [](CLI::App* cmd) {
   auto flags = std::make_shared<SyntheticFlags>();
-  auto* cmd = root.add_subcommand("synthetic", "Write a synthetic task (copy, reverse, sort) as train/dev/test text");
   cmd->add_option("--task", flags->task.task, "copy, reverse or sort")->check(CLI::IsMember({"copy", "reverse", "sort"}));
   cmd->add_option("--min-length", flags->task.min_length, "Shortest sequence (tokens)");
   cmd->add_option("--max-length", flags->task.max_length, "Longest sequence (tokens)");

@@ -49,9 +49,8 @@ int launch_workers(const TrainFlags& flags, const nlohmann::json& config) {
   return s2s::launch_local_workers(launch);
 }
 
-s2s::app::CommandRegistration registration([](CLI::App& root) {
+s2s::app::CommandRegistration registration("train", [](CLI::App* cmd) {
   auto flags = std::make_shared<TrainFlags>();
-  auto* cmd = root.add_subcommand("train", "Train one model (RNN or Transformer) from a JSON config");
   cmd->add_option("--config", flags->config_path, "Config JSON (sections data, model, train, eval)");
   cmd->add_option("--set", flags->overrides, "Override a config key: --set train.max_steps=500 (repeatable)");
   cmd->add_option("--out", flags->out, "Run directory (checkpoints, metrics.jsonl, config.json)");

@@ -46,9 +46,8 @@ void print_results(const std::vector<s2s::Translation>& results, const Translate
   std::cout.flush();
 }
 
-s2s::app::CommandRegistration registration([](CLI::App& root) {
+s2s::app::CommandRegistration registration("translate", [](CLI::App* cmd) {
   auto flags = std::make_shared<TranslateFlags>();
-  auto* cmd = root.add_subcommand("translate", "Translate lines with a trained model (stdin to stdout by default)");
   cmd->add_option("--model", flags->models,
                   "Training directory or exported .pt file; repeat it with training directories for an ensemble "
                   "(log-probabilities averaged at each step)")

@@ -2,7 +2,7 @@
 // a second to load and initialise, and the OpenMP wait policy (util/openmp_wait.h)
 // has to be in the environment before they load, which used to cost a second
 // start of the whole program. This launcher links no LibTorch: it sets that
-// environment, answers `--version` and `bleu` itself, and execs s2s-engine
+// environment, answers `--version`, `--help` and `bleu` itself, and execs s2s-engine
 // (beside it) for everything else: same pid, same arguments, same exit status.
 #include <unistd.h>
 
@@ -16,16 +16,20 @@
 
 namespace {
 
-// The commands this program has linked in: `bleu`, and `--version` on its own.
-bool runs_here(int argc, char** argv) {
-  bool version = false;
+// What this program answers itself: `bleu` (linked in), `--version`, and the
+// top-level `--help`, which lists every command from app/command_list.h.
+enum class Answer { engine, here, help_listing };
+
+Answer who_answers(int argc, char** argv) {
+  Answer answer = Answer::engine;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg.empty() || arg[0] != '-') return arg == "bleu";  // the subcommand
-    if (arg == "--version") version = true;
-    else if (arg != "--debug") return false;  // --help and the unknown go to the engine
+    if (arg.empty() || arg[0] != '-') return arg == "bleu" ? Answer::here : Answer::engine;  // the subcommand
+    if (arg == "--help" || arg == "-h") answer = Answer::help_listing;
+    else if (arg == "--version") answer = answer == Answer::help_listing ? answer : Answer::here;
+    else if (arg != "--debug") return Answer::engine;  // the unknown go to the engine, which reports them
   }
-  return version;
+  return answer;
 }
 
 std::string engine_path() {
@@ -44,7 +48,12 @@ std::string plain_error_text(const std::exception& error, bool debug) {
 
 int main(int argc, char** argv) {
   s2s::set_runtime_environment();
-  if (runs_here(argc, argv)) return s2s::app::run_commands(argc, argv, plain_error_text);
+  switch (who_answers(argc, argv)) {
+    case Answer::here: return s2s::app::run_commands(argc, argv, plain_error_text);
+    case Answer::help_listing:
+      return s2s::app::run_commands(argc, argv, plain_error_text, s2s::app::CommandListing::every_command);
+    case Answer::engine: break;
+  }
   const std::string engine = engine_path();
   ::execv(engine.c_str(), argv);
   return s2s::app::report_failure(

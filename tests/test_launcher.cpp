@@ -1,4 +1,4 @@
-// The `s2s` launcher (app/launcher.cpp): --version and `bleu` without
+// The `s2s` launcher (app/launcher.cpp): --version, --help and `bleu` without
 // LibTorch, every other command handed to s2s-engine unchanged.
 #include <catch2/catch.hpp>
 
@@ -18,7 +18,7 @@ std::string shell_quoted(const std::string& path) { return "'" + path + "'"; }
 
 }  // namespace
 
-TEST_CASE("the launcher answers --version and bleu without LibTorch, and hands every other command to s2s-engine",
+TEST_CASE("the launcher answers --version, --help and bleu without LibTorch, and hands every other command to s2s-engine",
           "[launcher]") {
   // What the dynamic linker loads for each program.
   const auto launcher_libraries = run_shell("ldd " + shell_quoted(kLauncher));
@@ -43,10 +43,17 @@ TEST_CASE("the launcher answers --version and bleu without LibTorch, and hands e
   CHECK(bad_here.exit_code == bad_there.exit_code);
   CHECK(bad_here.output == bad_there.output);
 
-  // Everything else is the engine's: the full command list, its errors and exit codes.
+  // The top-level help lists every command from app/command_list.cpp, word for
+  // word as the engine does (whose usage line names its own program).
   const auto help = run_shell(shell_quoted(kLauncher) + " --help");
   CHECK(help.exit_code == 0);
   CHECK_THAT(help.output, Catch::Contains("train") && Catch::Contains("translate") && Catch::Contains("bleu"));
+  CHECK(help.output == run_shell(shell_quoted(kEngine) + " --help | sed 's|" + kEngine + "|" + kLauncher + "|'").output);
+
+  // Everything else is the engine's: each command's options, its errors and exit codes.
+  const auto train_help = run_shell(shell_quoted(kLauncher) + " train --help");
+  CHECK(train_help.exit_code == 0);
+  CHECK_THAT(train_help.output, Catch::Contains("--config"));
   const auto unknown = run_shell(shell_quoted(kLauncher) + " no-such-command");
   CHECK(unknown.exit_code == 2);
   const auto missing = run_shell(shell_quoted(kLauncher) + " train --config " + dir.file("missing.json") + " --out " +
@@ -74,4 +81,5 @@ TEST_CASE("a launcher without s2s-engine beside it says which file it needs", "[
   CHECK_THAT(alone.output, Catch::Contains(dir.file("s2s-engine")) && Catch::Contains("No such file"));
   CHECK_FALSE(std::filesystem::exists(dir.file("run")));
   CHECK(run_shell(shell_quoted(dir.file("s2s")) + " --version").exit_code == 0);
+  CHECK(run_shell(shell_quoted(dir.file("s2s")) + " --help").exit_code == 0);
 }
