@@ -1,5 +1,5 @@
 // `s2s-engine`: every s2s command. Users run `s2s` (app/launcher.cpp), which
-// answers --version and `bleu` without loading LibTorch and hands everything
+// answers --version, --help and `bleu` without loading LibTorch and hands everything
 // else to this program with exec, so the process, its pid and exit status stay
 // the same. Subcommands live in app/cmd_*.cpp and register themselves.
 //
