@@ -10,6 +10,7 @@
 
 #include "cli_runner.h"
 #include "util/error.h"
+#include "util/memory_reuse.h"
 #include "util/openmp_wait.h"
 
 namespace {
@@ -28,5 +29,6 @@ std::string internal_error_text(const std::exception& error, bool debug) {
 int main(int argc, char** argv) {
   // A no-op when started by the launcher, which set the environment already.
   s2s::ensure_passive_openmp_wait(argv);
+  s2s::keep_freed_memory_for_reuse();
   return s2s::app::run_commands(argc, argv, internal_error_text);
 }

@@ -53,6 +53,8 @@ inline std::vector<ModelCase> model_cases() {
       {"rnn lstm attention none, encoder deeper 2+1", rnn("lstm", "none", "general", true, false, 2, 1), 20, 22, false},
       {"rnn lstm bahdanau, bidirectional 2+2", rnn("lstm", "bahdanau", "general", true, false, 2, 2), 20, 22, true},
       {"rnn lstm luong-dot, unidirectional 2+2", rnn("lstm", "luong", "dot", false, false, 2, 2), 20, 22, true},
+      {"rnn lstm luong-general, no input feeding (fused decoder), bidirectional 1+1",
+       rnn("lstm", "luong", "general", true, false, 1, 1), 20, 22, true},
       {"rnn lstm luong-general + input feeding, bidirectional 2+2", rnn("lstm", "luong", "general", true, true, 2, 2),
        20, 22, true},
       {"rnn gru bahdanau, bidirectional 1+2", rnn("gru", "bahdanau", "general", true, false, 1, 2), 20, 22, true},

@@ -57,4 +57,15 @@ AttentionResult RnnAttentionImpl::forward(const torch::Tensor& query, const torc
   return {context, weights};
 }
 
+AttentionResult RnnAttentionImpl::forward_all(const torch::Tensor& queries, const torch::Tensor& keys,
+                                              const torch::Tensor& memory, const torch::Tensor& mask) {
+  if (kind_ != AttentionKind::luong_dot && kind_ != AttentionKind::luong_general) {
+    throw std::logic_error("forward_all needs Luong attention: Bahdanau attends with the previous decoder state");
+  }
+  auto scores = torch::bmm(queries, keys.transpose(1, 2));  // (B, T, S)
+  scores = scores.masked_fill(mask.logical_not().unsqueeze(1), -std::numeric_limits<float>::infinity());
+  auto weights = torch::softmax(scores, 2);
+  return {torch::bmm(weights, memory), weights};  // (B, T, M), (B, T, S)
+}
+
 }  // namespace s2s

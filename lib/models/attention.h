@@ -11,8 +11,8 @@ enum class AttentionKind { none, bahdanau, luong_dot, luong_general };
 AttentionKind parse_attention_kind(const std::string& attention, const std::string& luong_score);
 
 struct AttentionResult {
-  torch::Tensor context;  // (B, M)
-  torch::Tensor weights;  // (B, S), a distribution over the real source positions
+  torch::Tensor context;  // (B, M), or (B, T, M) from forward_all
+  torch::Tensor weights;  // (B, S) or (B, T, S), a distribution over the real source positions
 };
 
 class RnnAttentionImpl : public torch::nn::Module {
@@ -26,6 +26,13 @@ class RnnAttentionImpl : public torch::nn::Module {
   // query (B, Q), keys (B, S, A) from project_keys, memory (B, S, M), mask (B, S).
   AttentionResult forward(const torch::Tensor& query, const torch::Tensor& keys, const torch::Tensor& memory,
                           const torch::Tensor& mask);
+
+  // Luong attention for all decoder steps at once, where the queries do not
+  // depend on earlier contexts (no input feeding): queries (B, T, Q) →
+  // context (B, T, M), weights (B, T, S). Bahdanau attends with the previous
+  // state, so it has no such form.
+  AttentionResult forward_all(const torch::Tensor& queries, const torch::Tensor& keys, const torch::Tensor& memory,
+                              const torch::Tensor& mask);
 
  private:
   AttentionKind kind_;

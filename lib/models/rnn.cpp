@@ -326,12 +326,21 @@ DecodeOutput RnnSeq2Seq::decode(const EncoderOutput& encoded, const torch::Tenso
   auto embedded = dropout_(trg_embedding_(trg_in));  // (B, T, E)
   DecoderState state = start(encoded);
   DecodeOutput out;
-  if (attention_kind_ == AttentionKind::none) {
-    // No attention: nothing depends on earlier outputs but the recurrence
-    // itself, so the fused multi-step kernel runs the whole target at once.
-      auto cell = state.cell.defined() ? state.cell.transpose(0, 1).contiguous() : state.cell;
+  const bool luong = attention_kind_ == AttentionKind::luong_dot || attention_kind_ == AttentionKind::luong_general;
+  if (attention_kind_ == AttentionKind::none || (luong && !options_.input_feeding)) {
+    // Without attention, or with Luong attention and no input feeding, the
+    // recurrence reads nothing but the target embeddings: the fused multi-step
+    // kernel runs the whole target at once, and the attention over all its
+    // outputs is two batched products.
+    auto cell = state.cell.defined() ? state.cell.transpose(0, 1).contiguous() : state.cell;
     auto result = decoder_->forward(embedded, state.hidden.transpose(0, 1).contiguous(), cell, torch::Tensor());
-    out.logits = output_(dropout_(result.output));
+    if (attention_kind_ == AttentionKind::none) {
+      out.logits = output_(dropout_(result.output));
+      return out;
+    }
+    auto att = attention_->forward_all(result.output, state.memory_keys, state.memory, state.src_mask);
+    out.logits = output_(dropout_(readout(result.output, att.context, embedded)));  // (B, T, V)
+    out.attention = att.weights;                                                     // (B, T, S)
     return out;
   }
   // Only the recurrence and the attention have to run step by step. Unless the

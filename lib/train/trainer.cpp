@@ -31,6 +31,7 @@
 #include "train/validation.h"
 #include "translate/translator.h"
 #include "util/atomic_file.h"
+#include "util/memory_reuse.h"
 #include "util/config.h"
 #include "util/error.h"
 #include "util/fault_injection.h"
@@ -51,7 +52,8 @@ nlohmann::json TrainSummary::to_json() const {
           {"best_metric", best_metric},
           {"stopped_because", stopped_because},
           {"parameters", parameters},
-          {"precision", precision}};
+          {"precision", precision},
+          {"peak_resident_mib", peak_resident_mib}};
 }
 
 namespace {
@@ -867,6 +869,7 @@ void Trainer::finish(const std::string& stop_reason) {
   summary_.target_tokens = progress_.target_tokens;
   summary_.best_metric = progress_.best_metric;
   summary_.stopped_because = stop_reason;
+  summary_.peak_resident_mib = peak_resident_mib();
   if (main_) write_text_atomically(options_.run_dir + "/summary.json", summary_.to_json().dump(2) + "\n");
   // Rank 0 serves the store: it stays until every rank is done with it.
   if (parallel_) parallel_->barrier("finishing the run");

@@ -36,6 +36,7 @@ struct TrainSummary {
   std::string stopped_because;     // max_steps | max_minutes | max_epochs | early_stopping | interrupted | nonfinite_loss
   int64_t parameters = 0;
   std::string precision = "fp32";  // train.precision
+  double peak_resident_mib = 0.0;  // the process's high-water mark (data, model, optimiser, activations)
   nlohmann::json to_json() const;
 };
 

@@ -4,7 +4,10 @@
 # s2s (train.precision fp32, then bf16) and in tests/parity/reference.py (the
 # same model in torch.nn, the same batches, CPU autocast for bf16), one after
 # another on THREADS threads. Prints a Markdown table of target tokens/s and
-# the ratios (bf16 over fp32; s2s over PyTorch).
+# the ratios (bf16 over fp32; s2s over PyTorch), then for fp32 the model
+# FLOPs both achieve (counted analytically by reference.py over the batches both
+# train on) against the matmul probe s2s runs at start-up (its banner), and
+# s2s's peak resident memory.
 #
 # usage: tests/bench/precision_speed.sh [S2S_BINARY] [CORPUS_DIR] [OUT_DIR]
 #   CORPUS_DIR: a prepared corpus (default .gpu/corpus, the Bible with a joint 8k
@@ -21,9 +24,12 @@ read -r -a presets <<<"${PRESETS:-transformer rnn-attention}"
 [ -f "$corpus/train.src" ] || { echo "precision_speed: no prepared corpus in $corpus" >&2; exit 1; }
 mkdir -p "$out"
 
+json_field() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 tokens_per_second() { /usr/bin/python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["target_tokens_per_second"]))' "$1"; }
+calc() { /usr/bin/python3 -c "print($1)"; }
 
 rows=()
+flop_rows=()
 for preset in "${presets[@]}"; do
   declare -A figure=()
   for precision in fp32 bf16; do
@@ -36,6 +42,14 @@ for preset in "${presets[@]}"; do
     /usr/bin/python3 tests/parity/reference.py --corpus "$corpus" --config "$run/config.json" --seed 1 \
       --threads "$threads" --precision "$precision" --speed-only --out "$out/$preset-$precision-pytorch.json"
     figure[torch-$precision]=$(tokens_per_second "$out/$preset-$precision-pytorch.json")
+    if [ "$precision" = fp32 ]; then
+      flops=$(json_field "$out/$preset-fp32-pytorch.json" model_flops)
+      s2s_seconds=$(json_field "$run/summary.json" train_seconds)
+      probe=$(grep -o '([0-9.]* GFLOP/s fp32 matmul)' "$run.log" | head -1 | tr -dc '0-9.')
+      s2s_gflops=$(calc "round($flops / $s2s_seconds / 1e9, 1)")
+      torch_gflops=$(calc "round($(json_field "$out/$preset-fp32-pytorch.json" model_gflops_per_second), 1)")
+      flop_rows+=("| $preset | $(calc "round($flops / $steps / 1e9, 1)") | $probe | $s2s_gflops | $(calc "f'{100 * $s2s_gflops / $probe:.0f}%'") | $torch_gflops | $(calc "f'{100 * $torch_gflops / $probe:.0f}%'") | $(calc "round($(json_field "$run/summary.json" peak_resident_mib))") |")
+    fi
     echo "$preset $precision: s2s ${figure[s2s-$precision]} tok/s, PyTorch ${figure[torch-$precision]} tok/s" >&2
   done
   ratio() { /usr/bin/python3 -c "print(f'{$1 / $2:.2f}')"; }
@@ -49,3 +63,9 @@ echo
 echo "| preset | s2s fp32 | s2s bf16 | bf16/fp32 | PyTorch fp32 | PyTorch bf16 | bf16/fp32 | s2s/PyTorch fp32 | s2s/PyTorch bf16 |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${rows[@]}"
+echo
+echo "fp32 model FLOPs (matrix products of the forward pass x 3, padding included) against the 512^3 matmul probe"
+echo
+echo "| preset | GFLOP per step | probe GFLOP/s | s2s GFLOP/s | s2s utilisation | PyTorch GFLOP/s | PyTorch utilisation | s2s peak resident MiB |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf '%s\n' "${flop_rows[@]}"

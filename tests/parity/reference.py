@@ -204,26 +204,37 @@ class BahdanauAttention(nn.Module):
 
 
 class ReferenceRnn(nn.Module):
-    """Bidirectional LSTM encoder, tanh bridge to the decoder's first state,
-    LSTM decoder fed [embedding; context] where the context is attended with
-    the previous decoder state, readout tanh(W[s; c; e]) before the output."""
+    """Bidirectional LSTM encoder, tanh bridge to the decoder's first state, then
+    either Bahdanau attention (the LSTM decoder is fed [embedding; context], the
+    context attended with the previous decoder state; readout tanh(W[s; c; e]))
+    or Luong "general" attention without input feeding (the decoder LSTM reads
+    only the embeddings, so it runs as one fused nn.LSTM call over the target;
+    each output then attends; readout tanh(W[s; c]))."""
 
     def __init__(self, o, src_vocab, trg_vocab):
         super().__init__()
-        if o["cell"] != "lstm" or o["attention"] != "bahdanau" or not o["bidirectional"]:
-            raise SystemExit("reference: only the bidirectional LSTM with Bahdanau attention is implemented")
+        self.luong = o["attention"] == "luong"
+        if self.luong and (o.get("luong_score", "general") != "general" or o.get("input_feeding", False)):
+            raise SystemExit("reference: Luong attention is implemented with the general score and no input feeding")
+        if o["cell"] != "lstm" or o["attention"] not in ("bahdanau", "luong") or not o["bidirectional"]:
+            raise SystemExit("reference: only the bidirectional LSTM with Bahdanau or Luong attention is implemented")
         if o["encoder_layers"] != 1 or o["decoder_layers"] != 1:
             raise SystemExit("reference: only 1+1 RNN layers are implemented")
-        E, H, A = o["embed_dim"], o["hidden_dim"], o["attention_dim"]
+        E, H = o["embed_dim"], o["hidden_dim"]
         self.src_embedding = nn.Embedding(src_vocab, E)
         self.trg_embedding = nn.Embedding(trg_vocab, E)
         self.dropout = nn.Dropout(o["dropout"])
         self.encoder = nn.LSTM(E, H, batch_first=True, bidirectional=True)
         self.bridge_hidden = nn.Linear(2 * H, H)
         self.bridge_cell = nn.Linear(2 * H, H)
-        self.attention = BahdanauAttention(H, 2 * H, A)
-        self.decoder = nn.LSTMCell(E + 2 * H, H)
-        self.attentional = nn.Linear(H + 2 * H + E, H)
+        if self.luong:
+            self.key_layer = nn.Linear(2 * H, H, bias=False)
+            self.decoder = nn.LSTM(E, H, batch_first=True)
+            self.attentional = nn.Linear(H + 2 * H, H)
+        else:
+            self.attention = BahdanauAttention(H, 2 * H, o["attention_dim"])
+            self.decoder = nn.LSTMCell(E + 2 * H, H)
+            self.attentional = nn.Linear(H + 2 * H + E, H)
         self.output = nn.Linear(H, trg_vocab)
         with torch.no_grad():  # the s2s "xavier" scheme
             for name, p in self.named_parameters():
@@ -242,14 +253,25 @@ class ReferenceRnn(nn.Module):
         memory = self.dropout(memory)
         both = lambda s: torch.cat([s[0], s[1]], -1)  # (2, B, H) -> (B, 2H), forward then backward
         state = (torch.tanh(self.bridge_hidden(both(h))), self.bridge_cell(both(c)))
-        return memory, self.attention.key_layer(memory), src.eq(PAD), state
+        keys = self.key_layer(memory) if self.luong else self.attention.key_layer(memory)
+        return memory, keys, src.eq(PAD), state
+
+    def luong_attend(self, outputs, keys, memory, pad):
+        """outputs (B, T, H) -> contexts (B, T, 2H)."""
+        scores = torch.bmm(outputs, keys.transpose(1, 2)).masked_fill(pad.unsqueeze(1), float("-inf"))
+        return torch.bmm(torch.softmax(scores, 2), memory)
 
     def recur(self, embedded, memory, keys, pad, state):
+        if self.luong:
+            h, c = state
+            out, (h, c) = self.decoder(embedded.unsqueeze(1), (h.unsqueeze(0), c.unsqueeze(0)))
+            return self.luong_attend(out, keys, memory, pad).squeeze(1), (h[0], c[0])
         context = self.attention(state[0], keys, memory, pad)
         return context, self.decoder(torch.cat([embedded, context], -1), state)
 
     def readout(self, h, context, embedded):
-        return self.output(self.dropout(torch.tanh(self.attentional(torch.cat([h, context, embedded], -1)))))
+        parts = [h, context] if self.luong else [h, context, embedded]
+        return self.output(self.dropout(torch.tanh(self.attentional(torch.cat(parts, -1)))))
 
     def step(self, embedded, memory, keys, pad, state):
         context, state = self.recur(embedded, memory, keys, pad, state)
@@ -258,6 +280,9 @@ class ReferenceRnn(nn.Module):
     def forward(self, src, lengths, trg_in):
         memory, keys, pad, state = self.encode(src, lengths)
         embedded = self.dropout(self.trg_embedding(trg_in))
+        if self.luong:  # one fused LSTM call over the whole target
+            outputs, _ = self.decoder(embedded, (state[0].unsqueeze(0), state[1].unsqueeze(0)))
+            return self.readout(outputs, self.luong_attend(outputs, keys, memory, pad), embedded)
         hiddens, contexts = [], []
         for t in range(trg_in.size(1)):  # only the recurrence runs step by step
             context, state = self.recur(embedded[:, t], memory, keys, pad, state)
@@ -282,6 +307,36 @@ class ReferenceRnn(nn.Module):
             if bool(done.all()):
                 break
         return torch.stack(out, 1)
+
+
+# ---------------------------------------------------------------- model FLOPs
+
+def forward_matmul_flops(m, vocab, B, S, T):
+    """Multiply-adds x 2 of every matrix product in one forward pass over a
+    padded (B, S) source and (B, T) target batch, counted from the shapes (what
+    both systems compute: padding included, element-wise work, softmax and
+    embeddings lookups left out). A training step costs three times this: the
+    backward pass computes two products for each forward one."""
+    if m["architecture"] == "transformer":
+        d, ff = m["d_model"], m["ff_dim"]
+        encoder = 4 * 2 * B * S * d * d + 2 * 2 * B * S * S * d + 2 * 2 * B * S * d * ff
+        decoder = (4 * 2 * B * T * d * d + 2 * 2 * B * T * T * d                        # self-attention
+                   + 2 * 2 * B * T * d * d + 2 * 2 * B * S * d * d + 2 * 2 * B * T * S * d  # cross-attention
+                   + 2 * 2 * B * T * d * ff)
+        return m["encoder_layers"] * encoder + m["decoder_layers"] * decoder + 2 * B * T * d * vocab
+    E, H = m["embed_dim"], m["hidden_dim"]
+    lstm = lambda steps, inputs: steps * 2 * B * (inputs + H) * 4 * H
+    flops = 2 * lstm(S, E) + 2 * 2 * B * 2 * H * H                      # biLSTM encoder, bridges
+    if m["attention"] == "luong":
+        flops += 2 * B * S * 2 * H * H                                  # keys (W_a h_j)
+        flops += lstm(T, E) + 2 * B * T * S * H + 2 * B * T * S * 2 * H  # decoder, scores, contexts
+        flops += 2 * B * T * 3 * H * H                                  # readout tanh(W[s; c])
+    else:
+        A = m["attention_dim"]
+        flops += 2 * B * S * 2 * H * A + 2 * B * T * H * A              # keys, queries
+        flops += 2 * B * T * S * A + 2 * B * T * S * 2 * H              # energies (v), contexts
+        flops += lstm(T, E + 2 * H) + 2 * B * T * (3 * H + E) * H       # decoder, readout tanh(W[s; c; e])
+    return flops + 2 * B * T * H * vocab
 
 
 # ---------------------------------------------------------------- training
@@ -383,7 +438,7 @@ def main():
                                  eps=1e-9)
     smoothing = t["label_smoothing"]
     step, epoch, curve = 0, 0, []
-    target_tokens = 0
+    target_tokens, model_flops = 0, 0
     bf16 = args.precision == "bf16"
     started = time.time()
     train_seconds = 0.0
@@ -394,6 +449,7 @@ def main():
             src, lengths, trg_in, trg_out = collate(sources, targets, indices)
             tokens = sum(len(targets[i]) + 1 for i in indices)
             target_tokens += tokens
+            model_flops += 3 * forward_matmul_flops(m, vocab, src.size(0), src.size(1), trg_in.size(1))
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 logits = model(src, lengths, trg_in)
             loss, _ = smoothed_loss(logits.float(), trg_out, smoothing)
@@ -419,6 +475,8 @@ def main():
     result = {"implementation": "reference", "seed": args.seed, "curve": curve, "exact_match": match,
               "precision": args.precision, "steps": step, "target_tokens": target_tokens,
               "target_tokens_per_second": target_tokens / train_seconds if train_seconds > 0 else 0.0,
+              "model_flops": model_flops,
+              "model_gflops_per_second": model_flops / train_seconds / 1e9 if train_seconds > 0 else 0.0,
               "train_seconds": train_seconds, "wall_seconds": time.time() - started,
               "parameters": sum(p.numel() for p in model.parameters())}
     tmp = args.out + ".tmp"
