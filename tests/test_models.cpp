@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -472,4 +473,25 @@ TEST_CASE("build_model rejects unknown keys and invalid settings with an error n
                           {"tie_embeddings", "all"}},
                          20, 24),
              Contains("model.tie_embeddings"));
+}
+
+TEST_CASE("every model preset in models/ builds at its own sizes and decodes a batch", "[models]") {
+  int presets = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(S2S_SOURCE_DIR) + "/models")) {
+    if (entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path());
+    const auto preset = nlohmann::json::parse(in);
+    if (!preset.contains("model")) continue;  // an experiment (compare-*.json), not a model preset
+    CAPTURE(entry.path().filename().string());
+    ++presets;
+    const int64_t V = 50;
+    auto model = s2s::build_model(preset["model"], V, V);
+    model->eval();
+    auto b = make_batch(random_sequences({5, 3, 7}, V, 21), random_sequences({4, 6, 2}, V, 22));
+    torch::NoGradGuard no_grad;
+    auto decoded = model->decode(model->encode(b.src, b.src_lengths), b.trg_in);
+    CHECK(decoded.logits.sizes() == torch::IntArrayRef({3, b.trg_in.size(1), V}));
+    CHECK(torch::isfinite(decoded.logits).all().item<bool>());
+  }
+  CHECK(presets >= 4);  // rnn, rnn-attention, rnn-luong, transformer
 }

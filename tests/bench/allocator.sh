@@ -12,13 +12,13 @@
 #
 # usage: tests/bench/allocator.sh [S2S_BINARY] [CORPUS_DIR] [OUT_DIR]
 #   CORPUS_DIR: a prepared corpus (the Bible with a joint 8k vocabulary:
-#   `s2s prepare --bible --vocab-size 8000 --out DIR`). STEPS (30), THREADS (1),
+#   `s2s prepare --bible --vocab-size 8000 --out DIR`). STEPS (10), THREADS (1),
 #   MAX_TOKENS (2000), PRESETS ("transformer rnn-attention rnn-luong").
 set -euo pipefail
 s2s=${1:-build/s2s}
 corpus=${2:-.gpu/corpus}
 out=${3:-runs/allocator}
-steps=${STEPS:-30}
+steps=${STEPS:-10}
 threads=${THREADS:-1}
 max_tokens=${MAX_TOKENS:-2000}
 read -r -a presets <<<"${PRESETS:-transformer rnn-attention rnn-luong}"
@@ -28,11 +28,12 @@ mkdir -p "$out"
 glibc_default=(env GLIBC_TUNABLES=glibc.malloc.mmap_max=65536)
 kept_by_env=(env MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184)
 
-# peak_mib COMMAND...: runs it and prints its peak resident set in MiB.
+# peak_mib COMMAND...: runs it (its output to stderr) and prints its peak
+# resident set in MiB.
 peak_mib() {
   /usr/bin/python3 -c '
 import resource, subprocess, sys
-status = subprocess.run(sys.argv[1:]).returncode
+status = subprocess.run(sys.argv[1:], stdout=sys.stderr).returncode
 if status != 0: sys.exit(status)
 print(round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))' "$@"
 }
