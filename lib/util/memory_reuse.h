@@ -8,13 +8,15 @@
 // allocates and frees the same large tensors (activations, the (B, T, V)
 // logits and their gradients) every time, so each step paid for page faults
 // and for the kernel zeroing every page again: `perf` showed clear_page_erms
-// and the page-fault path at ~8% of a one-thread training run, and the wall
-// time more than that. Measured (30 steps, 2,000-token batches, 1 thread, the
-// Bible corpus): Transformer 1,677–1,694 → 2,214–2,468 target tok/s, the
-// Bahdanau RNN 1,486–1,558 → 2,065–2,098 (tests/bench/allocator.sh).
+// and the page-fault path at ~8% of a one-thread training run on an Intel
+// machine (1.3-1.4x faster without them), and on a virtual machine where page
+// faults cost far more, 10 steps of 2,000-token batches on one thread ran
+// 6.8x (Transformer) to 9.9x (Bahdanau RNN) faster (tests/bench/allocator.sh,
+// table in docs/BENCHMARKS.md).
 //
 // The cost: the resident size stays at its high-water mark until the process
-// ends (freed memory is kept for reuse, not given back).
+// ends (freed memory is kept for reuse, not given back): +23-31% peak resident
+// memory in the same table.
 namespace s2s {
 
 // Turns off mmap for allocations and the heap trimming (mallopt), unless the
