@@ -184,8 +184,7 @@ RnnSeq2Seq::RnnSeq2Seq(RnnOptions options, int64_t src_vocab, int64_t trg_vocab)
                                                        options_.dropout));
   int64_t decoder_input = E;
   if (attention_kind_ == AttentionKind::bahdanau) decoder_input += memory_dim_;
-  const bool luong = attention_kind_ == AttentionKind::luong_dot || attention_kind_ == AttentionKind::luong_general;
-  if (luong && options_.input_feeding) decoder_input += H;
+  if (feeds_attentional_state()) decoder_input += H;
   decoder_ = register_module("decoder", RecurrentStack(lstm, decoder_input, H, options_.decoder_layers, false,
                                                        options_.dropout));
   bridge_hidden_ = register_module("bridge_hidden", torch::nn::Linear(memory_dim_, H));
@@ -254,8 +253,7 @@ DecoderState RnnSeq2Seq::start(const EncoderOutput& encoded) {
                     .to(encoded.memory.device());
   state.hidden = torch::tanh(bridge_hidden_(encoded.summary[0].index_select(1, layers)));  // (B, Ld, H)
   if (bridge_cell_) state.cell = bridge_cell_(encoded.summary[1].index_select(1, layers));
-  const bool luong = attention_kind_ == AttentionKind::luong_dot || attention_kind_ == AttentionKind::luong_general;
-  if (luong && options_.input_feeding) {
+  if (feeds_attentional_state()) {
     state.attentional = torch::zeros({encoded.memory.size(0), options_.hidden_dim}, encoded.memory.options());
   }
   return state;
@@ -266,10 +264,11 @@ torch::Tensor RnnSeq2Seq::step(DecoderState& state, const torch::Tensor& prev_to
   return output_(dropout_(attentional_step(state, embedded, decoder_->project_leading(embedded))));
 }
 
-bool RnnSeq2Seq::feeds_attentional_state() const {
-  const bool luong = attention_kind_ == AttentionKind::luong_dot || attention_kind_ == AttentionKind::luong_general;
-  return luong && options_.input_feeding;
+bool RnnSeq2Seq::uses_luong_attention() const {
+  return attention_kind_ == AttentionKind::luong_dot || attention_kind_ == AttentionKind::luong_general;
 }
+
+bool RnnSeq2Seq::feeds_attentional_state() const { return uses_luong_attention() && options_.input_feeding; }
 
 RnnSeq2Seq::Recurrence RnnSeq2Seq::recur(DecoderState& state, const torch::Tensor& embedding_gates) {
   Recurrence out;
@@ -326,8 +325,7 @@ DecodeOutput RnnSeq2Seq::decode(const EncoderOutput& encoded, const torch::Tenso
   auto embedded = dropout_(trg_embedding_(trg_in));  // (B, T, E)
   DecoderState state = start(encoded);
   DecodeOutput out;
-  const bool luong = attention_kind_ == AttentionKind::luong_dot || attention_kind_ == AttentionKind::luong_general;
-  if (attention_kind_ == AttentionKind::none || (luong && !options_.input_feeding)) {
+  if (attention_kind_ == AttentionKind::none || (uses_luong_attention() && !options_.input_feeding)) {
     // Without attention, or with Luong attention and no input feeding, the
     // recurrence reads nothing but the target embeddings: the fused multi-step
     // kernel runs the whole target at once, and the attention over all its

@@ -99,6 +99,7 @@ class RnnSeq2Seq : public Seq2SeqModel {
 
  private:
   void initialize_parameters();
+  bool uses_luong_attention() const;     // dot or general score
   bool feeds_attentional_state() const;  // Luong input feeding
 
   struct Recurrence {

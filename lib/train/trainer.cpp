@@ -31,11 +31,11 @@
 #include "train/validation.h"
 #include "translate/translator.h"
 #include "util/atomic_file.h"
-#include "util/memory_reuse.h"
 #include "util/config.h"
 #include "util/error.h"
 #include "util/fault_injection.h"
 #include "util/fingerprint.h"
+#include "util/memory_reuse.h"
 #include "util/paths.h"
 #include "util/runtime.h"
 
