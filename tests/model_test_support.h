@@ -55,6 +55,8 @@ inline std::vector<ModelCase> model_cases() {
       {"rnn lstm luong-dot, unidirectional 2+2", rnn("lstm", "luong", "dot", false, false, 2, 2), 20, 22, true},
       {"rnn lstm luong-general, no input feeding (fused decoder), unidirectional 1+1",
        rnn("lstm", "luong", "general", false, false, 1, 1), 20, 22, true},
+      {"rnn lstm luong-general, no input feeding (fused decoder), bidirectional 1+1 (the rnn-luong preset)",
+       rnn("lstm", "luong", "general", true, false, 1, 1), 20, 22, true},
       {"rnn lstm luong-general + input feeding, bidirectional 2+2", rnn("lstm", "luong", "general", true, true, 2, 2),
        20, 22, true},
       {"rnn gru bahdanau, bidirectional 1+2", rnn("gru", "bahdanau", "general", true, false, 1, 2), 20, 22, true},

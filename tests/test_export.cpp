@@ -126,14 +126,17 @@ void check_batch(s2s::Seq2SeqModel& model, torch::jit::Module& exported, const S
         const auto& mine = over_export[b][k];
         const auto& theirs = native_full[b][k];
         CHECK(mine.tokens == theirs.tokens);
-        // The RNNs sharpened tenfold are chaotic: float rounding, which differs
-        // between the native kernels and TorchScript's, grows along a path. The
-        // best path agrees to 1e-4; the 4th and 5th of a 5-beam (tokens still
-        // identical) drifted by up to 0.04 in attention and 0.009 in score (0.9%).
-        // Sharpened threefold, every hypothesis agreed to 1e-4 (measured 2026-12-02).
+        // The sharpened RNNs are chaotic: float rounding, which differs between
+        // the native kernels and TorchScript's and with the batch's size (the
+        // search drops finished sentences), grows along a path. Sharpened
+        // tenfold, a GRU's hidden state that started 7e-6 apart was 2.0 apart
+        // after 19 steps and the greedy outputs parted; sixfold, the best path's
+        // attention agrees to 1.2e-4, and the 4th and 5th of a 5-beam (tokens
+        // still identical) drift further (measured 2026-12-04). A defect moves
+        // attention by tenths, not thousandths.
         const bool best = k == 0;
         CHECK(std::abs(mine.score - theirs.score) < (best ? 1e-3 : 0.02) * std::max(1.0, std::abs(theirs.score)));
-        const double attention_tolerance = best ? 1e-4 : 0.1;
+        const double attention_tolerance = best ? 1e-3 : 0.1;
         REQUIRE(mine.attention.size() == theirs.attention.size());
         for (size_t t = 0; t < mine.attention.size(); ++t) {
           REQUIRE(mine.attention[t].size() == theirs.attention[t].size());
@@ -236,10 +239,12 @@ TEST_CASE("exported models compute what the native models compute", "[export]") 
       auto model = build_case(c);
       // Sharper weights than the initialisation, so that outputs depend on
       // the input (a freshly initialised model repeats one token for every
-      // sentence, which would make token equality a weak check).
+      // sentence, which would make token equality a weak check). Threefold
+      // leaves some RNNs with 1–4 distinct outputs in 9–13; tenfold makes them
+      // chaotic (see the tolerance below).
       {
         torch::NoGradGuard no_grad;
-        for (auto& p : model->parameters()) p.mul_(c.transformer ? 3.0 : 10.0);
+        for (auto& p : model->parameters()) p.mul_(c.transformer ? 3.0 : 6.0);
       }
       ExportTempDir dir;
       const std::string path = dir / "model.pt";

@@ -382,3 +382,28 @@ TEST_CASE("an ensemble of one model searches exactly as the model; two average t
     }
   }
 }
+
+TEST_CASE("PAD and BOS are never output, even when the model prefers them", "[search]") {
+  // PAD (0) and BOS (2) are the model's favourites at every step; after them
+  // the word (4) until position 2, then EOS: "4 4" is the best output there is.
+  auto logits_at = [](int64_t position) {
+    const float word = position < 2 ? -1.0f : -9.0f, eos = position < 2 ? -9.0f : -1.0f;
+    return std::vector<float>{0.0f, -9.0f, 0.0f, eos, word};
+  };
+  ScriptedModel model(5, [&](int64_t, int64_t position) { return logits_at(position); });
+  // The model's own log-probs of "4 4 EOS", not renormalised without PAD and BOS.
+  double expected = 0.0;
+  for (int64_t position = 0; position < 3; ++position) {
+    auto log_probs = torch::log_softmax(torch::tensor(logits_at(position)), 0);
+    expected += log_probs[position < 2 ? 4 : s2s_test::kEos].item<double>();
+  }
+  auto [src, lengths] = sources_with_eos({{4, 4}, {4}});
+  for (int beam : {1, 3}) {
+    auto options = options_for(beam);
+    options.length_penalty = 0.0;
+    for (const auto& nbest : s2s::search(model, src, lengths, options)) {
+      CHECK(nbest.front().tokens == std::vector<int64_t>{4, 4});
+      CHECK(nbest.front().log_prob == Approx(expected).margin(1e-5));
+    }
+  }
+}

@@ -13,6 +13,13 @@ def step(self, state: List[Tensor], tokens: Tensor, position: int) -> Tuple[Tens
     logits, new_state, attention = self.step_attend(state, tokens, position)
     return logits, new_state
 
+# PAD and BOS are never output tokens (as lib/search/search.cpp: forbid_non_output_tokens).
+def _output_log_probs(self, logits: Tensor) -> Tensor:
+    log_probs = torch.log_softmax(logits, -1)
+    log_probs.select(1, ${PAD}).fill_(float("-inf"))
+    log_probs.select(1, ${BOS}).fill_(float("-inf"))
+    return log_probs
+
 def _length_normalized(self, log_prob: float, length: int, alpha: float) -> float:
     norm = "${LENGTH_NORM}"
     if alpha == 0.0 or norm == "none":
@@ -64,7 +71,7 @@ def _greedy(self, src: Tensor, src_lengths: Tensor, max_len_a: float, max_len_b:
     t = 0
     while remaining > 0:
         logits, state = self.step(state, tokens, t)
-        best, best_ids = torch.log_softmax(logits, -1).max(-1)
+        best, best_ids = self._output_log_probs(logits).max(-1)
         tokens = best_ids
         ids: List[int] = best_ids.cpu().tolist()
         values: List[float] = best.cpu().to(${DOUBLE}).tolist()
@@ -128,7 +135,7 @@ def _beam(self, src: Tensor, src_lengths: Tensor, K: int, max_len_a: float, max_
     t = 0
     while not all_done:
         logits, state = self.step(state, tokens, t)
-        log_probs = torch.log_softmax(logits, -1).to(${DOUBLE})
+        log_probs = self._output_log_probs(logits).to(${DOUBLE})
         V = log_probs.size(1)
         base: List[float] = []
         for r in range(B * K):

@@ -40,15 +40,32 @@ void forbid_early_end(torch::Tensor& log_probs, int64_t t, const SearchOptions& 
   if (t < options.min_length) log_probs.select(1, SpecialIds::eos).fill_(-std::numeric_limits<double>::infinity());
 }
 
+// PAD and BOS are never output tokens: a model can still give them
+// probability (an untrained one, or one trained with label smoothing over the
+// whole vocabulary), and an output holding them would neither detokenize nor
+// score back the same (teacher-forced scoring skips PAD). As in fairseq, they
+// are ruled out after the softmax, so the other tokens keep their log-probs.
+void forbid_non_output_tokens(torch::Tensor& log_probs) {
+  const double never = -std::numeric_limits<double>::infinity();
+  log_probs.select(1, SpecialIds::pad).fill_(never);
+  log_probs.select(1, SpecialIds::bos).fill_(never);
+}
+
 // Steps the decoder by one token, with or without reusing its state. Without
 // reuse the whole prefix is decoded again, which is what the cache saves.
 torch::Tensor next_log_probs(Seq2SeqModel& model, DecoderState& state, const EncoderOutput& encoded,
                              const torch::Tensor& prefix, const torch::Tensor& last_tokens, bool use_cache) {
-  if (use_cache) return torch::log_softmax(model.step(state, last_tokens), -1);
-  auto out = model.decode(encoded, prefix);
-  auto last = out.logits.select(1, prefix.size(1) - 1);
-  if (out.attention.defined()) state.attention = out.attention.select(1, prefix.size(1) - 1);
-  return torch::log_softmax(last, -1);
+  torch::Tensor log_probs;
+  if (use_cache) {
+    log_probs = torch::log_softmax(model.step(state, last_tokens), -1);
+  } else {
+    auto out = model.decode(encoded, prefix);
+    auto last = out.logits.select(1, prefix.size(1) - 1);
+    if (out.attention.defined()) state.attention = out.attention.select(1, prefix.size(1) - 1);
+    log_probs = torch::log_softmax(last, -1);
+  }
+  forbid_non_output_tokens(log_probs);
+  return log_probs;
 }
 
 EncoderOutput select_rows(const EncoderOutput& encoded, const torch::Tensor& index) {

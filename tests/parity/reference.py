@@ -175,7 +175,7 @@ class ReferenceTransformer(nn.Module):
         done = torch.zeros(B, dtype=torch.bool)
         for step in range(int(limits.max())):
             logits = self.decode(memory, pad, ys)[:, -1]
-            logits[:, PAD] = float("-inf")
+            logits[:, [PAD, BOS]] = float("-inf")  # never output tokens, as in s2s's search
             nxt = logits.argmax(-1)
             nxt = torch.where(done, torch.full_like(nxt, PAD), nxt)
             # at the length limit the hypothesis ends
@@ -299,7 +299,7 @@ class ReferenceRnn(nn.Module):
         out = []
         for step in range(int(limits.max())):
             logits, state = self.step(self.trg_embedding(prev), memory, keys, pad, state)
-            logits[:, PAD] = float("-inf")
+            logits[:, [PAD, BOS]] = float("-inf")  # never output tokens, as in s2s's search
             nxt = torch.where(done, torch.full_like(prev, PAD), logits.argmax(-1))
             out.append(nxt)
             done |= nxt.eq(EOS) | (step + 1 >= limits)
