@@ -44,23 +44,32 @@ std::vector<std::string> split_path(const std::string& dotted) {
   return parts;
 }
 
-std::string join(const std::vector<std::string>& parts, size_t count, const std::string& sep) {
-  std::string out;
-  for (size_t i = 0; i < count; ++i) out += (i ? sep : "") + parts[i];
-  return out;
+// The class of the submodule at `parts[0..count)`, named after its path with
+// list indices left out: the layers of one stack share one class, so that a
+// model's TorchScript defines a layer's methods once and loops over the layers
+// (Seq2SeqModel::define_torchscript).
+c10::QualifiedName class_name(const std::vector<std::string>& parts, size_t count) {
+  std::string name = std::string(kClassPrefix) + "Model";
+  for (size_t i = 0; i < count; ++i) {
+    const bool index = parts[i].size() > 1 && parts[i][0] == '_' && std::isdigit(static_cast<unsigned char>(parts[i][1]));
+    name += "__" + (index ? std::string("layer") : parts[i]);
+  }
+  return c10::QualifiedName(name);
 }
 
-// The submodule at `parts[0..count)` below `root`, created on first use; each
-// gets its own class (named after its path) in the root's compilation unit.
+// The submodule at `parts[0..count)` below `root`, created on first use.
 torch::jit::Module submodule(torch::jit::Module& root, const std::shared_ptr<torch::jit::CompilationUnit>& cu,
                              const std::vector<std::string>& parts, size_t count) {
   torch::jit::Module current = root;
   for (size_t i = 0; i < count; ++i) {
-    if (current.hasattr(parts[i])) {
+    // A layer after the first has its class's attributes before it has their values.
+    if (current.hasattr(parts[i]) && current.attr(parts[i]).isModule()) {
       current = current.attr(parts[i]).toModule();
       continue;
     }
-    torch::jit::Module child(c10::QualifiedName(std::string(kClassPrefix) + "Model__" + join(parts, i + 1, "__")), cu);
+    const auto name = class_name(parts, i + 1);
+    auto existing = cu->get_class(name);
+    torch::jit::Module child = existing ? torch::jit::Module(cu, existing) : torch::jit::Module(name, cu);
     current.register_module(parts[i], child);
     current = child;
   }

@@ -1,7 +1,10 @@
 // The RNN's inference path as TorchScript (Seq2SeqModel::define_torchscript):
-// encode / start / step written against the native parameter names
-// (self.encoder.rnn.weight_ih_l0, self.attention.key_layer.weight, ...), so the
-// export copies the parameters by name. Kept beside rnn.cpp: a change to the
+// encode / start / step, one fixed source whose options are literals. A
+// boolean option is an `if True:` / `if False:` the TorchScript compiler
+// resolves at compile time, so the branch not taken may name parameters this
+// configuration does not have (the GRU has no bridge_cell). Layers are loops
+// over lists of the native parameters, which the export registers beside
+// them (the same tensors, saved once). Kept beside rnn.cpp: a change to the
 // model's computation is made here too, and the export parity tests
 // (tests/test_export.cpp) fail until it is.
 #include <torch/script.h>
@@ -17,60 +20,13 @@
 namespace s2s {
 namespace {
 
-// The flat weight list of a native torch::nn::LSTM / GRU, in its own order:
-// per layer, per direction: weight_ih, weight_hh, bias_ih, bias_hh.
-std::string rnn_params(const std::string& prefix, int64_t layers, bool bidirectional) {
-  std::string out = "[";
-  bool first = true;
-  for (int64_t l = 0; l < layers; ++l) {
-    for (int d = 0; d < (bidirectional ? 2 : 1); ++d) {
-      const std::string suffix = "_l" + std::to_string(l) + (d == 1 ? "_reverse" : "");
-      for (const char* name : {"weight_ih", "weight_hh", "bias_ih", "bias_hh"}) {
-        if (!first) out += ", ";
-        first = false;
-        out += prefix + "." + name + suffix;
-      }
-    }
-  }
-  return out + "]";
-}
-
-std::string rnn_torchscript(const RnnOptions& o) {
-  const bool lstm = o.cell == "lstm";
-  const AttentionKind kind = parse_attention_kind(o.attention, o.luong_score);
-  const bool luong = kind == AttentionKind::luong_dot || kind == AttentionKind::luong_general;
-  const bool feeding = luong && o.input_feeding;
-  const int64_t dirs = o.bidirectional ? 2 : 1;
-  const int64_t H = o.hidden_dim, Le = o.encoder_layers, Ld = o.decoder_layers;
-
-  // State layout: memory, mask, [keys], hidden (B, Ld, H), [cell], [feed].
-  int slot = 2;
-  const int keys_slot = kind != AttentionKind::none ? slot++ : -1;
-  const int hidden_slot = slot++;
-  const int cell_slot = lstm ? slot++ : -1;
-  const int feed_slot = feeding ? slot++ : -1;
-
-  std::map<std::string, std::string> v = {
-      {"H", std::to_string(H)},
-      {"LE", std::to_string(Le)},
-      {"LD", std::to_string(Ld)},
-      {"LAYER_OFFSET", std::to_string(std::max<int64_t>(Le - Ld, 0))},
-      {"DIRS", std::to_string(dirs)},
-      {"LE_DIRS", std::to_string(Le * dirs)},
-      {"M", std::to_string(dirs * H)},
-      {"BIDIR", script_bool(o.bidirectional)},
-      {"ENC_PARAMS", rnn_params("self.encoder.rnn", Le, o.bidirectional)},
-      {"HIDDEN", std::to_string(hidden_slot)},
-      {"CELL", std::to_string(cell_slot)},
-      {"KEYS", std::to_string(keys_slot)},
-      {"FEED", std::to_string(feed_slot)},
-  };
-
-  std::string s;
-  // ---- encode: the packed bidirectional stack exactly as the native
-  // pack_padded_sequence(enforce_sorted=false) + forward_with_packed_input.
-  s += R"TS(
+// State: [memory (B, S, M), mask (B, S), keys (B, S, ·), hidden (B, Ld, H),
+// cell (B, Ld, H), fed-back attentional state (B, H)]. A slot this
+// configuration does not use holds a (B, 0) tensor, so the layout is one.
+constexpr const char* kSource = R"TS(
 def encode(self, src: Tensor, src_lengths: Tensor) -> List[Tensor]:
+    # The packed stack exactly as the native pack_padded_sequence(enforce_sorted=False)
+    # + forward_with_packed_input.
     B = src.size(0)
     embedded = torch.embedding(self.src_embedding.weight, src)
     lengths, sorted_indices = torch.sort(src_lengths.cpu().to(${LONG}), -1, True)
@@ -79,164 +35,180 @@ def encode(self, src: Tensor, src_lengths: Tensor) -> List[Tensor]:
     data, batch_sizes = torch._pack_padded_sequence(packed_input, lengths, True)
     unsorted_indices = torch.empty_like(sorted_indices).scatter_(0, sorted_indices, torch.arange(0, sorted_indices.numel(), device=sorted_indices.device))
     max_batch = int(batch_sizes[0].item())
-    h0 = torch.zeros([${LE_DIRS}, max_batch, ${H}], dtype=data.dtype, device=data.device)
-)TS";
-  if (lstm) {
-    s += R"TS(
-    c0 = torch.zeros([${LE_DIRS}, max_batch, ${H}], dtype=data.dtype, device=data.device)
-    out_data, hidden, cell = torch.lstm(data, batch_sizes, [h0, c0], ${ENC_PARAMS}, True, ${LE}, 0.0, False, ${BIDIR})
-)TS";
-  } else {
-    s += R"TS(
-    out_data, hidden = torch.gru(data, batch_sizes, h0, ${ENC_PARAMS}, True, ${LE}, 0.0, False, ${BIDIR})
-)TS";
-  }
-  s += R"TS(
+    h0 = torch.zeros([${LE} * ${DIRS}, max_batch, ${H}], dtype=data.dtype, device=data.device)
+    summaries: List[Tensor] = []
+    if ${LSTM}:
+        out_data, hidden, cell = torch.lstm(data, batch_sizes, [h0, torch.zeros_like(h0)], self.encoder_weights, True, ${LE}, 0.0, False, ${BIDIRECTIONAL})
+        summaries = [hidden, cell]
+    else:
+        out_data, hidden = torch.gru(data, batch_sizes, h0, self.encoder_weights, True, ${LE}, 0.0, False, ${BIDIRECTIONAL})
+        summaries = [hidden]
     padded, padded_lengths = torch._pad_packed_sequence(out_data, batch_sizes, True, 0.0, src.size(1))
-    memory = padded.index_select(0, unsorted_indices)
-    hidden = hidden.index_select(1, unsorted_indices)
-    result = [memory, src.ne(${PAD_ID}), hidden.view([${LE}, ${DIRS}, B, ${H}]).permute([2, 0, 1, 3]).reshape([B, ${LE}, ${M}])]
-)TS";
-  if (lstm) {
-    s += R"TS(
-    cell = cell.index_select(1, unsorted_indices)
-    result.append(cell.view([${LE}, ${DIRS}, B, ${H}]).permute([2, 0, 1, 3]).reshape([B, ${LE}, ${M}]))
-)TS";
-  }
-  s += "    return result\n";
+    result = [padded.index_select(0, unsorted_indices), src.ne(${PAD_ID})]
+    for summary in summaries:
+        # (Le*dirs, B, H) -> (B, Le, dirs*H): both directions of a layer side by side.
+        summary = summary.index_select(1, unsorted_indices)
+        result.append(summary.view([${LE}, ${DIRS}, B, ${H}]).permute([2, 0, 1, 3]).reshape([B, ${LE}, ${DIRS} * ${H}]))
+    return result
 
-  // ---- start: decoder layer l starts from encoder layer
-  // min(l + max(Le - Ld, 0), Le - 1) through a tanh bridge (top layers line up).
-  s += R"TS(
 def start(self, encoded: List[Tensor]) -> List[Tensor]:
+    # Decoder layer l starts from encoder layer min(l + max(Le - Ld, 0), Le - 1)
+    # through a tanh bridge: the top layers line up.
     memory = encoded[0]
-    layers = torch.clamp_max(torch.arange(${LD}, dtype=${LONG}) + ${LAYER_OFFSET}, ${LE} - 1).to(memory.device)
-    state = [memory, encoded[1]]
-)TS";
-  if (kind == AttentionKind::bahdanau || kind == AttentionKind::luong_general) {
-    s += "    state.append(torch.linear(memory, self.attention.key_layer.weight))\n";
-  } else if (kind == AttentionKind::luong_dot) {
-    s += "    state.append(memory)\n";
-  }
-  s += "    state.append(torch.tanh(torch.linear(encoded[2].index_select(1, layers), self.bridge_hidden.weight, "
-       "self.bridge_hidden.bias)))\n";
-  if (lstm) {
-    s += "    state.append(torch.linear(encoded[3].index_select(1, layers), self.bridge_cell.weight, "
-         "self.bridge_cell.bias))\n";
-  }
-  if (feeding) s += "    state.append(torch.zeros([memory.size(0), ${H}], dtype=memory.dtype, device=memory.device))\n";
-  s += "    return state\n";
+    unused = memory.new_zeros([memory.size(0), 0])
+    layers = torch.clamp_max(torch.arange(${LD}, dtype=${LONG}) + max(${LE} - ${LD}, 0), ${LE} - 1).to(memory.device)
+    if ${LUONG_DOT}:
+        keys = memory
+    elif ${HAS_ATTENTION}:
+        keys = torch.linear(memory, self.attention.key_layer.weight)
+    else:
+        keys = unused
+    hidden = torch.tanh(torch.linear(encoded[2].index_select(1, layers), self.bridge_hidden.weight, self.bridge_hidden.bias))
+    if ${LSTM}:
+        cell = torch.linear(encoded[3].index_select(1, layers), self.bridge_cell.weight, self.bridge_cell.bias)
+    else:
+        cell = unused
+    if ${INPUT_FEEDING}:
+        fed = torch.zeros([memory.size(0), ${H}], dtype=memory.dtype, device=memory.device)
+    else:
+        fed = unused
+    return [memory, encoded[1], keys, hidden, cell, fed]
 
-  // ---- the decoder recurrence for one step, op for op as the native
-  // RecurrentStack::step (so both compute the same floats): layer 0's input
-  // projection is split into the embedding's part (biases folded in) and the
-  // part of the rest of the input (attention context or fed-back state).
-  const bool has_rest = kind == AttentionKind::bahdanau || feeding;
-  v["E"] = std::to_string(o.embed_dim);
-  v["REST"] = std::to_string(kind == AttentionKind::bahdanau ? dirs * H : H);
-  s += std::string("\ndef _run_decoder(self, state: List[Tensor], embedded: Tensor") +
-       (has_rest ? ", rest: Tensor" : "") + ") -> Tuple[Tensor, Tensor, Tensor]:\n";
-  s += "    w = self.decoder.rnn.weight_ih_l0\n";
-  s += std::string("    gates = torch.matmul(embedded, w.narrow(1, 0, ${E}).t()) + self.decoder.rnn.bias_ih_l0") +
-       (lstm ? " + self.decoder.rnn.bias_hh_l0\n" : "\n");
-  if (has_rest) s += "    gates = torch.addmm(gates, rest, w.narrow(1, w.size(1) - ${REST}, ${REST}).t())\n";
-  s += "    hiddens: List[Tensor] = []\n    cells: List[Tensor] = []\n";
-  for (int64_t layer = 0; layer < Ld; ++layer) {
-    const std::string l = std::to_string(layer), p = "self.decoder.rnn.";
-    if (layer > 0) {
-      s += "    gates = torch.addmm(" + p + "bias_ih_l" + l + ", x, " + p + "weight_ih_l" + l + ".t())\n";
-      if (lstm) s += "    gates = gates + " + p + "bias_hh_l" + l + "\n";
-    }
-    s += "    h = state[${HIDDEN}].select(1, " + l + ")\n";
-    if (lstm) {
-      s += "    g = torch.addmm(gates, h, " + p + "weight_hh_l" + l + ".t()).chunk(4, 1)\n";
-      s += "    c = torch.sigmoid(g[1]) * state[${CELL}].select(1, " + l + ") + torch.sigmoid(g[0]) * torch.tanh(g[2])\n";
-      s += "    x = torch.sigmoid(g[3]) * torch.tanh(c)\n    cells.append(c)\n";
-    } else {
-      s += "    fh = torch.addmm(" + p + "bias_hh_l" + l + ", h, " + p + "weight_hh_l" + l + ".t()).chunk(3, 1)\n";
-      s += "    fi = gates.chunk(3, 1)\n";
-      s += "    reset = torch.sigmoid(fi[0] + fh[0])\n    update = torch.sigmoid(fi[1] + fh[1])\n";
-      s += "    candidate = torch.tanh(fi[2] + reset * fh[2])\n";
-      s += "    x = candidate + update * (h - candidate)\n";
-    }
-    s += "    hiddens.append(x)\n";
-  }
-  if (Ld == 1) {
-    s += "    new_hidden = hiddens[0].unsqueeze(1)\n";
-    s += lstm ? "    new_cell = cells[0].unsqueeze(1)\n" : "    new_cell = new_hidden\n";
-  } else {
-    s += "    new_hidden = torch.stack(hiddens, 1)\n";
-    s += lstm ? "    new_cell = torch.stack(cells, 1)\n" : "    new_cell = new_hidden\n";
-  }
-  s += "    return x, new_hidden, new_cell\n";
+def _run_decoder(self, state: List[Tensor], embedded: Tensor, rest: Optional[Tensor]) -> Tuple[Tensor, Tensor, Tensor]:
+    # The recurrence for one step, op for op as the native RecurrentStack::step
+    # (so both compute the same floats): layer 0's input projection is split into
+    # the embedding's part (biases folded in) and the part of the rest of the
+    # input (attention context or fed-back state).
+    w = self.decoder_weight_ih[0]
+    gates = torch.matmul(embedded, w.narrow(1, 0, ${E}).t()) + self.decoder_bias_ih[0]
+    if ${LSTM}:
+        gates = gates + self.decoder_bias_hh[0]
+    if rest is not None:
+        gates = torch.addmm(gates, rest, w.narrow(1, w.size(1) - rest.size(1), rest.size(1)).t())
+    hiddens: List[Tensor] = []
+    cells: List[Tensor] = []
+    x = embedded
+    for layer in range(${LD}):
+        if layer > 0:
+            gates = torch.addmm(self.decoder_bias_ih[layer], x, self.decoder_weight_ih[layer].t())
+            if ${LSTM}:
+                gates = gates + self.decoder_bias_hh[layer]
+        h = state[3].select(1, layer)
+        if ${LSTM}:
+            # Gate order of torch::nn::LSTM: input, forget, cell candidate, output.
+            g = torch.addmm(gates, h, self.decoder_weight_hh[layer].t()).chunk(4, 1)
+            c = torch.sigmoid(g[1]) * state[4].select(1, layer) + torch.sigmoid(g[0]) * torch.tanh(g[2])
+            x = torch.sigmoid(g[3]) * torch.tanh(c)
+            cells.append(c)
+        else:
+            # Gate order of torch::nn::GRU: reset, update, new.
+            fh = torch.addmm(self.decoder_bias_hh[layer], h, self.decoder_weight_hh[layer].t()).chunk(3, 1)
+            fi = gates.chunk(3, 1)
+            reset = torch.sigmoid(fi[0] + fh[0])
+            update = torch.sigmoid(fi[1] + fh[1])
+            candidate = torch.tanh(fi[2] + reset * fh[2])
+            x = candidate + update * (h - candidate)
+        hiddens.append(x)
+    if ${LSTM}:
+        new_cell = torch.stack(cells, 1)
+    else:
+        new_cell = state[4]
+    return x, torch.stack(hiddens, 1), new_cell
 
-  // ---- attention: scores, masked softmax, context.
-  if (kind != AttentionKind::none) {
-    s += R"TS(
 def _attend(self, query: Tensor, keys: Tensor, memory: Tensor, mask: Tensor) -> Tuple[Tensor, Tensor]:
-)TS";
-    if (kind == AttentionKind::bahdanau) {
-      s += R"TS(
-    energy = torch.tanh(keys + torch.linear(query, self.attention.query_layer.weight).unsqueeze(1))
-    scores = torch.linear(energy, self.attention.energy_layer.weight).squeeze(2)
-)TS";
-    } else {
-      s += "    scores = torch.bmm(keys, query.unsqueeze(2)).squeeze(2)\n";
-    }
-    s += R"TS(
+    if ${BAHDANAU}:
+        energy = torch.tanh(keys + torch.linear(query, self.attention.query_layer.weight).unsqueeze(1))
+        scores = torch.linear(energy, self.attention.energy_layer.weight).squeeze(2)
+    else:
+        scores = torch.bmm(keys, query.unsqueeze(2)).squeeze(2)
     scores = scores.masked_fill(mask.logical_not(), float("-inf"))
     weights = torch.softmax(scores, 1)
-    context = torch.bmm(weights.unsqueeze(1), memory).squeeze(1)
-    return context, weights
-)TS";
-  }
+    return torch.bmm(weights.unsqueeze(1), memory).squeeze(1), weights
 
-  // ---- step
-  s += R"TS(
 def step_attend(self, state: List[Tensor], tokens: Tensor, position: int) -> Tuple[Tensor, List[Tensor], Tensor]:
     embedded = torch.embedding(self.trg_embedding.weight, tokens)
     new_state = [s for s in state]
+    if ${BAHDANAU}:
+        # Attend with the previous top-layer state, then update the recurrence.
+        context, weights = self._attend(state[3].select(1, ${LD} - 1), state[2], state[0], state[1])
+        output, new_hidden, new_cell = self._run_decoder(state, embedded, context)
+        hidden = torch.tanh(torch.linear(torch.cat([output, context, embedded], 1), self.attentional.weight, self.attentional.bias))
+    elif ${HAS_ATTENTION}:
+        # Luong: update the recurrence first, then attend with the new state.
+        if ${INPUT_FEEDING}:
+            output, new_hidden, new_cell = self._run_decoder(state, embedded, state[5])
+        else:
+            output, new_hidden, new_cell = self._run_decoder(state, embedded, None)
+        context, weights = self._attend(output, state[2], state[0], state[1])
+        hidden = torch.tanh(torch.linear(torch.cat([output, context], 1), self.attentional.weight, self.attentional.bias))
+        if ${INPUT_FEEDING}:
+            new_state[5] = hidden
+    else:
+        hidden, new_hidden, new_cell = self._run_decoder(state, embedded, None)
+        weights = hidden.new_zeros([tokens.size(0), 0])
+    new_state[3] = new_hidden
+    new_state[4] = new_cell
+    # Attention as (B, heads, S): one "head", or none (B, 1, 0) without attention.
+    return torch.linear(hidden, self.output.weight, self.output.bias), new_state, weights.unsqueeze(1)
 )TS";
-  switch (kind) {
-    case AttentionKind::none:
-      s += R"TS(
-    hidden, new_hidden, new_cell = self._run_decoder(state, embedded)
-    weights = hidden.new_zeros([tokens.size(0), 0])
-)TS";
-      break;
-    case AttentionKind::bahdanau:
-      s += R"TS(
-    query = state[${HIDDEN}].select(1, ${LD} - 1)
-    context, weights = self._attend(query, state[${KEYS}], state[0], state[1])
-    output, new_hidden, new_cell = self._run_decoder(state, embedded, context)
-    hidden = torch.tanh(torch.linear(torch.cat([output, context, embedded], 1), self.attentional.weight, self.attentional.bias))
-)TS";
-      break;
-    case AttentionKind::luong_dot:
-    case AttentionKind::luong_general:
-      s += feeding ? "    output, new_hidden, new_cell = self._run_decoder(state, embedded, state[${FEED}])\n"
-                   : "    output, new_hidden, new_cell = self._run_decoder(state, embedded)\n";
-      s += R"TS(
-    context, weights = self._attend(output, state[${KEYS}], state[0], state[1])
-    hidden = torch.tanh(torch.linear(torch.cat([output, context], 1), self.attentional.weight, self.attentional.bias))
-)TS";
-      if (feeding) s += "    new_state[${FEED}] = hidden\n";
-      break;
+
+// The parameter at dotted `path` below `root`.
+torch::Tensor parameter_at(const torch::jit::Module& root, const std::string& path) {
+  torch::jit::Module owner = root;
+  size_t begin = 0;
+  for (size_t dot = path.find('.'); dot != std::string::npos; begin = dot + 1, dot = path.find('.', begin)) {
+    owner = owner.attr(path.substr(begin, dot - begin)).toModule();
   }
-  s += "    new_state[${HIDDEN}] = new_hidden\n";
-  if (lstm) s += "    new_state[${CELL}] = new_cell\n";
-  // Attention as (B, heads, S): one "head", or none (B, 0) without attention.
-  s += "    return torch.linear(hidden, self.output.weight, self.output.bias), new_state, weights.unsqueeze(1)\n";
-  v["PAD_ID"] = std::to_string(SpecialIds::pad);
-  return fill_script(s, v);
+  return owner.attr(path.substr(begin)).toTensor();
+}
+
+// `stack`'s parameters `name`_l0, _l1, ... (and _l0_reverse, ... after each
+// layer's forward one when `bidirectional`), as torch::nn::LSTM / GRU name them.
+c10::List<torch::Tensor> layer_parameters(const torch::jit::Module& root, const std::string& stack,
+                                          const std::vector<std::string>& names, int64_t layers, bool bidirectional) {
+  c10::List<torch::Tensor> out;
+  for (int64_t l = 0; l < layers; ++l) {
+    for (int direction = 0; direction < (bidirectional ? 2 : 1); ++direction) {
+      for (const auto& name : names) {
+        out.push_back(parameter_at(root, stack + "." + name + "_l" + std::to_string(l) + (direction ? "_reverse" : "")));
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace
 
-void RnnSeq2Seq::define_torchscript(torch::jit::Module& root) const { root.define(rnn_torchscript(options_)); }
+void RnnSeq2Seq::define_torchscript(torch::jit::Module& root) const {
+  const auto& o = options_;
+  const auto tensors = c10::ListType::ofTensors();
+  // torch.lstm / torch.gru take the flat list in the native order: per layer,
+  // per direction, weight_ih, weight_hh, bias_ih, bias_hh.
+  root.register_attribute("encoder_weights", tensors,
+                          layer_parameters(root, "encoder.rnn", {"weight_ih", "weight_hh", "bias_ih", "bias_hh"},
+                                           o.encoder_layers, o.bidirectional));
+  for (const char* name : {"weight_ih", "weight_hh", "bias_ih", "bias_hh"}) {
+    root.register_attribute(std::string("decoder_") + name, tensors,
+                            layer_parameters(root, "decoder.rnn", {name}, o.decoder_layers, false));
+  }
+  root.define(fill_script(kSource, {
+                                       {"H", std::to_string(o.hidden_dim)},
+                                       {"E", std::to_string(o.embed_dim)},
+                                       {"LE", std::to_string(o.encoder_layers)},
+                                       {"LD", std::to_string(o.decoder_layers)},
+                                       {"DIRS", o.bidirectional ? "2" : "1"},
+                                       {"BIDIRECTIONAL", script_bool(o.bidirectional)},
+                                       {"LSTM", script_bool(o.cell == "lstm")},
+                                       {"HAS_ATTENTION", script_bool(attention_kind_ != AttentionKind::none)},
+                                       {"BAHDANAU", script_bool(attention_kind_ == AttentionKind::bahdanau)},
+                                       {"LUONG_DOT", script_bool(attention_kind_ == AttentionKind::luong_dot)},
+                                       {"INPUT_FEEDING", script_bool(feeds_attentional_state())},
+                                       {"PAD_ID", std::to_string(SpecialIds::pad)},
+                                   }));
+}
 
 std::string RnnSeq2Seq::attention_description() const {
-  switch (parse_attention_kind(options_.attention, options_.luong_score)) {
+  switch (attention_kind_) {
     case AttentionKind::none: return "none";
     case AttentionKind::bahdanau: return "bahdanau";
     case AttentionKind::luong_dot: return "luong-dot";
