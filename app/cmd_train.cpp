@@ -6,7 +6,7 @@
 #include "run/checkpoint.h"
 #include "distributed/launcher.h"
 #include "distributed/world.h"
-#include "train/train_config.h"
+#include "run/run_config.h"
 #include "train/trainer.h"
 #include "util/config.h"
 #include "util/error.h"

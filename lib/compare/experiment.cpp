@@ -21,7 +21,7 @@
 #include "distributed/launcher.h"
 #include "report/report.h"
 #include "util/runtime.h"
-#include "train/train_config.h"
+#include "run/run_config.h"
 #include "train/trainer.h"
 #include "translate/evaluation.h"
 #include "translate/translator.h"

@@ -17,12 +17,6 @@ constexpr int64_t kResamples = 1000;  // sacreBLEU's --paired-bs-n default
 constexpr uint64_t kSeed = 12345;     // and SACREBLEU_SEED's
 constexpr double kAlpha = 0.05;
 
-void write_lines(const std::string& path, const std::vector<std::string>& lines) {
-  std::string text;
-  for (const std::string& line : lines) text += line + "\n";
-  write_text_atomically(path, text);
-}
-
 nlohmann::json difference_json(const PairedDifference& d) {
   return {{"a", d.score_a},
           {"b", d.score_b},
@@ -90,9 +84,9 @@ std::string output_path(const std::string& outputs_dir, const std::string& model
 
 void save_test_set(const std::string& outputs_dir, const TestSet& test) {
   std::filesystem::create_directories(outputs_dir);
-  write_lines(outputs_dir + "/test.src.txt", test.sources);
-  write_lines(outputs_dir + "/test.ref.txt", test.references);
-  if (!test.second_references.empty()) write_lines(outputs_dir + "/test.ref2.txt", test.second_references);
+  write_lines_atomically(outputs_dir + "/test.src.txt", test.sources);
+  write_lines_atomically(outputs_dir + "/test.ref.txt", test.references);
+  if (!test.second_references.empty()) write_lines_atomically(outputs_dir + "/test.ref2.txt", test.second_references);
 }
 
 std::vector<std::string> read_outputs(const std::string& path, size_t sentences) {

@@ -84,12 +84,6 @@ ParallelCorpus read_split(const SplitInput& in, const PrepareOptions& options) {
   return corpus;
 }
 
-void write_lines(const std::string& path, const std::vector<std::string>& lines) {
-  write_file_atomically(path, [&](std::ostream& out) {
-    for (const auto& line : lines) out << line << '\n';
-  });
-}
-
 // Runs `/bin/bash script arg` with its stdout sent to our stderr (so the
 // program's stdout stays the summary); throws when it fails.
 void run_script(const std::string& script, const std::string& arg) {
@@ -591,12 +585,12 @@ PrepareResult prepare_corpus(const PrepareOptions& options, std::ostream* log) {
 
   say(log, "writing " + std::to_string(train.size()) + " train, " + std::to_string(dev.size()) + " dev, " +
       std::to_string(test.size()) + " test pairs");
-  write_lines(tmp + "/train.src", train.source);
-  write_lines(tmp + "/train.trg", train.target);
-  write_lines(tmp + "/dev.src", dev.source);
-  write_lines(tmp + "/dev.trg", dev.target);
-  write_lines(tmp + "/test.src", test.source);
-  write_lines(tmp + "/test.trg", test.target);
+  write_lines_atomically(tmp + "/train.src", train.source);
+  write_lines_atomically(tmp + "/train.trg", train.target);
+  write_lines_atomically(tmp + "/dev.src", dev.source);
+  write_lines_atomically(tmp + "/dev.trg", dev.target);
+  write_lines_atomically(tmp + "/test.src", test.source);
+  write_lines_atomically(tmp + "/test.trg", test.target);
 
   const auto t_spm = std::chrono::steady_clock::now();
   const Vocabulary vocabulary = make_vocabulary(tmp, o, train, dev, test, log);

@@ -27,7 +27,7 @@
 #include "train/loss.h"
 #include "train/precision.h"
 #include "train/schedule.h"
-#include "train/train_config.h"
+#include "run/run_config.h"
 #include "train/validation.h"
 #include "translate/translator.h"
 #include "util/atomic_file.h"

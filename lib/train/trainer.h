@@ -9,7 +9,7 @@
 namespace s2s {
 
 struct TrainOptions {
-  nlohmann::json config;     // resolved (train_config.h)
+  nlohmann::json config;     // resolved (run/run_config.h)
   std::string run_dir;       // checkpoints, metrics.jsonl, config.json, tokenizer models
   bool resume = false;       // continue from run_dir/checkpoint_last.pt
   // Fine-tuning: start from the weights of this run directory's best checkpoint

@@ -11,7 +11,7 @@
 
 #include "data/dataset.h"
 #include "models/seq2seq.h"
-#include "train/train_config.h"
+#include "run/run_config.h"
 
 namespace s2s {
 

@@ -65,6 +65,12 @@ void write_text_atomically(const std::string& path, const std::string& text) {
   write_file_atomically(path, [&](std::ostream& out) { out << text; });
 }
 
+void write_lines_atomically(const std::string& path, const std::vector<std::string>& lines) {
+  write_file_atomically(path, [&](std::ostream& out) {
+    for (const auto& line : lines) out << line << '\n';
+  });
+}
+
 std::string read_text_file(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error("cannot open " + path + ": it is a directory");

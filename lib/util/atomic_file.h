@@ -4,6 +4,7 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace s2s {
 
@@ -14,6 +15,9 @@ void write_file_atomically(const std::string& path, const std::function<void(std
 
 // Same, for a whole string.
 void write_text_atomically(const std::string& path, const std::string& text);
+
+// Same, each of `lines` followed by a newline.
+void write_lines_atomically(const std::string& path, const std::vector<std::string>& lines);
 
 // Renames a finished temporary file into place after fsync (for writers that
 // need a file name rather than a stream, e.g. torch::save).

@@ -12,7 +12,7 @@
 
 namespace {
 
-// The shape of the training config (lib/train/train_config.cpp: same sections
+// The shape of the training config (lib/run/run_config.cpp: same sections
 // and value types; that file needs LibTorch for the model defaults).
 const nlohmann::json& defaults() {
   static const nlohmann::json value = nlohmann::json::parse(R"({

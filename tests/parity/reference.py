@@ -413,7 +413,7 @@ def main():
     torch.manual_seed(args.seed)
     with open(args.config) as f:
         config = json.load(f)
-    # s2s defaults for keys a hand-written config may leave out (lib/models, lib/train/train_config.cpp)
+    # s2s defaults for keys a hand-written config may leave out (lib/models, lib/run/run_config.cpp)
     if config["model"]["architecture"] == "transformer":
         m = {"norm": "pre", "tie_embeddings": "all", "max_positions": 1024, "positions": "sinusoidal",
              "attention_dropout": 0.0, "activation_dropout": 0.0, "dropout": 0.1}

@@ -1,5 +1,6 @@
 #pragma once
-// The training configuration: one JSON document with sections data, model,
+// The configuration of a run (config.json in its directory), which train
+// resolves and checks once: one JSON document with sections data, model,
 // train and eval. Every key has a documented default here; a config file only
 // states what differs, and unknown keys are errors (util/config.h).
 #include <nlohmann/json.hpp>
