@@ -166,9 +166,6 @@ torch::Tensor RecurrentStackImpl::step(const torch::Tensor& leading_gates, const
   return x;
 }
 
-namespace {
-}  // namespace
-
 RnnSeq2Seq::RnnSeq2Seq(RnnOptions options, int64_t src_vocab, int64_t trg_vocab)
     : options_(std::move(options)),
       attention_kind_(parse_attention_kind(options_.attention, options_.luong_score)),
