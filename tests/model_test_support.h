@@ -64,6 +64,14 @@ inline std::vector<ModelCase> model_cases() {
       {"transformer pre-norm, tie all", transformer("pre", "all"), 20, 20, true, true},
       {"transformer post-norm, tie none", transformer("post", "none"), 20, 22, true, true},
       {"transformer post-norm, tie decoder", transformer("post", "decoder"), 20, 22, true, true},
+      {"transformer pre-norm, encoder deeper 3+1, tie none",
+       [&] {
+         auto config = transformer("pre", "none");
+         config["encoder_layers"] = 3;
+         config["decoder_layers"] = 1;
+         return config;
+       }(),
+       20, 22, true, true},
       {"transformer pre-norm, learned positions, tie all",
        [&] {
          auto config = transformer("pre", "all");

@@ -20,7 +20,6 @@
 #include "data/prepare.h"
 #include "distributed/launcher.h"
 #include "report/report.h"
-#include "util/runtime.h"
 #include "run/run_config.h"
 #include "train/trainer.h"
 #include "translate/evaluation.h"
@@ -28,6 +27,7 @@
 #include "util/atomic_file.h"
 #include "util/config.h"
 #include "util/error.h"
+#include "util/runtime.h"
 #include "util/paths.h"
 
 namespace s2s {

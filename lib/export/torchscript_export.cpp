@@ -44,17 +44,36 @@ std::vector<std::string> split_path(const std::string& dotted) {
   return parts;
 }
 
+// A list index as attribute_name() writes it: "_" and digits only.
+bool is_list_index(const std::string& part) {
+  return part.size() > 1 && part[0] == '_' &&
+         std::all_of(part.begin() + 1, part.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
 // The class of the submodule at `parts[0..count)`, named after its path with
-// list indices left out: the layers of one stack share one class, so that a
-// model's TorchScript defines a layer's methods once and loops over the layers
-// (Seq2SeqModel::define_torchscript).
+// list indices replaced by "layer": the layers of one stack share one class,
+// so that a model's TorchScript defines a layer's methods once and loops over
+// the layers (Seq2SeqModel::define_torchscript).
 c10::QualifiedName class_name(const std::vector<std::string>& parts, size_t count) {
   std::string name = std::string(kClassPrefix) + "Model";
-  for (size_t i = 0; i < count; ++i) {
-    const bool index = parts[i].size() > 1 && parts[i][0] == '_' && std::isdigit(static_cast<unsigned char>(parts[i][1]));
-    name += "__" + (index ? std::string("layer") : parts[i]);
-  }
+  for (size_t i = 0; i < count; ++i) name += "__" + (is_list_index(parts[i]) ? std::string("layer") : parts[i]);
   return c10::QualifiedName(name);
+}
+
+// Layers that share a class must hold the same parameters: one that lacks
+// another's would keep an empty slot the TorchScript would fail on, far from
+// the cause.
+void check_shared_classes(const torch::jit::Module& root) {
+  for (const auto& item : root.named_modules()) {
+    const auto& object = item.value._ivalue();
+    const auto& type = item.value.type();
+    for (size_t slot = 0; slot < type->numAttributes(); ++slot) {
+      if (slot >= object->slots().size() || object->getSlot(slot).isNone()) {
+        throw Error("export: " + (item.name.empty() ? std::string("the model") : item.name) + " has no " +
+                    type->getAttributeName(slot) + ", which other layers of its stack have");
+      }
+    }
+  }
 }
 
 // The submodule at `parts[0..count)` below `root`, created on first use.
@@ -89,6 +108,8 @@ torch::jit::Module script_model(Seq2SeqModel& model, double max_length_a, int64_
   };
   for (const auto& item : model.named_parameters()) copy_in(item.key(), item.value(), false);
   for (const auto& item : model.named_buffers()) copy_in(item.key(), item.value(), true);
+  root.eval();  // sets every module's `training` slot, which a later layer's object starts without
+  check_shared_classes(root);
 
   try {
     model.define_torchscript(root);

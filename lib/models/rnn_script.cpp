@@ -3,13 +3,12 @@
 // boolean option is an `if True:` / `if False:` the TorchScript compiler
 // resolves at compile time, so the branch not taken may name parameters this
 // configuration does not have (the GRU has no bridge_cell). Layers are loops
-// over lists of the native parameters, which the export registers beside
-// them (the same tensors, saved once). Kept beside rnn.cpp: a change to the
+// over lists of the native parameters, which define_torchscript registers
+// beside them (the same tensors, saved once). Kept beside rnn.cpp: a change to the
 // model's computation is made here too, and the export parity tests
 // (tests/test_export.cpp) fail until it is.
 #include <torch/script.h>
 
-#include <algorithm>
 #include <map>
 
 #include "models/attention.h"

@@ -1,11 +1,13 @@
 // The Transformer's inference path as TorchScript (Seq2SeqModel::define_torchscript):
-// two fixed sources whose options are literals. A boolean option is an
+// fixed sources (every layer's methods, a decoder layer's, the model's) whose
+// options are literals. A boolean option is an
 // `if True:` / `if False:` the TorchScript compiler resolves at compile time,
 // so the branch not taken may name parameters this configuration does not
 // have (post-norm has no encoder_norm). The layers of a stack share one class
-// (the export names classes by path without list indices): its methods
-// (encoder: encode; decoder: project_cross, step) are defined once, and the
-// model loops over lists of the layer objects. Kept beside transformer.cpp: a
+// (the export names classes by path, list indices replaced by "layer"): its
+// methods (encoder: encode; decoder: project_cross, step; a decoder layer
+// also gets an encode it never calls) are defined once, and the model loops
+// over lists of the layer objects. Kept beside transformer.cpp: a
 // change to the model's computation is made here too, and the export parity
 // tests (tests/test_export.cpp) fail until it is.
 #include <torch/script.h>

@@ -43,8 +43,9 @@ void forbid_early_end(torch::Tensor& log_probs, int64_t t, const SearchOptions& 
 // PAD and BOS are never output tokens: a model can still give them
 // probability (an untrained one, or one trained with label smoothing over the
 // whole vocabulary), and an output holding them would neither detokenize nor
-// score back the same (teacher-forced scoring skips PAD). As in fairseq, they
-// are ruled out after the softmax, so the other tokens keep their log-probs.
+// score back the same (teacher-forced scoring skips PAD). They are ruled out
+// after the softmax (as fairseq rules out PAD), so the other tokens keep their
+// log-probs.
 void forbid_non_output_tokens(torch::Tensor& log_probs) {
   const double never = -std::numeric_limits<double>::infinity();
   log_probs.select(1, SpecialIds::pad).fill_(never);
