@@ -12,7 +12,8 @@ the step's token count, and the same initialisation scheme.
 
 usage (normally called by run_parity.py):
   reference.py --corpus DIR --config CONFIG.json --seed N --out RESULT.json
-CONFIG.json is the s2s training config of the paired s2s run.
+CONFIG.json is the s2s training config of the paired s2s run. The greedy test
+translations go to RESULT.json.hyp.
 """
 import argparse
 import glob
@@ -374,26 +375,37 @@ def dev_loss(model, sources, targets, max_tokens):
     return nll / tokens
 
 
-def exact_match(model, spm_path, test_src, test_trg, batch=100):
+def translate_test(model, spm_path, test_src, hyp_path, batch=100):
+    """Greedy translations of test_src, detokenised, one per line into hyp_path
+    (written to a temporary file, then renamed); returns them."""
     import sentencepiece as spm
 
     sp = spm.SentencePieceProcessor(model_file=spm_path)
     with open(test_src) as f:
         sources = [line.rstrip("\n") for line in f]
-    with open(test_trg) as f:
-        references = [line.rstrip("\n") for line in f]
     model.eval()
-    right = 0
+    hypotheses = []
     for start in range(0, len(sources), batch):
         ids = [sp.encode(s) for s in sources[start:start + batch]]
         src = pad_rows(ids, suffix=EOS)
         lengths = torch.tensor([len(i) + 1 for i in ids])
         limits = (1.5 * lengths.double()).long() + 10  # s2s search: a*|src| + b with |src| counting EOS
         out = model.greedy(src, lengths, limits)
-        for row, reference in zip(out.tolist(), references[start:start + batch]):
+        for row in out.tolist():
             row = row[: row.index(EOS)] if EOS in row else row
-            right += sp.decode([t for t in row if t != PAD]) == reference
-    return right / len(sources)
+            hypotheses.append(sp.decode([t for t in row if t != PAD]))
+    with open(hyp_path + ".tmp", "w") as f:
+        f.write("".join(h + "\n" for h in hypotheses))
+    os.replace(hyp_path + ".tmp", hyp_path)
+    return hypotheses
+
+
+def exact_match(hypotheses, test_trg):
+    with open(test_trg) as f:
+        references = [line.rstrip("\n") for line in f]
+    if len(hypotheses) != len(references):
+        raise SystemExit(f"reference: {len(hypotheses)} translations for {len(references)} lines of {test_trg}")
+    return sum(h == r for h, r in zip(hypotheses, references)) / len(references)
 
 
 def main():
@@ -471,7 +483,8 @@ def main():
     if not args.speed_only:
         if not curve or curve[-1]["step"] != step:
             curve.append({"step": step, "dev_loss": dev_loss(model, dev_sources, dev_targets, max_tokens)})
-        match = exact_match(model, spm_path, os.path.join(args.corpus, "test.src"), os.path.join(args.corpus, "test.trg"))
+        hypotheses = translate_test(model, spm_path, os.path.join(args.corpus, "test.src"), args.out + ".hyp")
+        match = exact_match(hypotheses, os.path.join(args.corpus, "test.trg"))
     result = {"implementation": "reference", "seed": args.seed, "curve": curve, "exact_match": match,
               "precision": args.precision, "steps": step, "target_tokens": target_tokens,
               "target_tokens_per_second": target_tokens / train_seconds if train_seconds > 0 else 0.0,

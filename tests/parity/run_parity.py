@@ -1,13 +1,20 @@
 #!/usr/bin/python3
-"""Learning parity: s2s against a plain PyTorch reference on one synthetic task.
+"""Learning parity: s2s against a plain PyTorch reference on one task.
 
 For each seed, trains one model through the s2s CLI (`s2s synthetic`,
 `prepare`, `train`, `translate --checkpoint last --beam 1`) and the same
 model in reference.py (torch.nn.Transformer* layers / torch.nn.LSTM with
 Bahdanau attention) on the same token ids, batches, initialisation scheme and
-hyperparameters. Prints dev loss at fixed steps and test exact match side by
-side (mean ± standard deviation over seeds) and a verdict, as a Markdown table;
-writes everything to OUT/<task>/<label>/results.json.
+hyperparameters. Prints dev loss at fixed steps and test exact match, BLEU and
+chrF side by side (mean ± standard deviation over seeds) and a verdict, as a
+Markdown table; writes everything to OUT/<task>/<label>/results.json.
+
+Tasks: the synthetic copy / reverse / sort of `s2s synthetic`, or `bible`, a
+subset of the embedded Spanish-English Bible: the first --train-pairs training
+pairs of a prepared Bible corpus (--bible-corpus, made with `s2s prepare
+--bible` when absent) whose sides both have at most --max-length words, the
+first 300 such dev pairs and 350 such test pairs, with a SentencePiece
+vocabulary of its own (--vocab-size, default 2000).
 
 Run on demand (minutes per model; not part of CI), with Debian's python3 (it
 has torch), from the repository root after building s2s:
@@ -15,6 +22,8 @@ has torch), from the repository root after building s2s:
   /usr/bin/python3 tests/parity/run_parity.py --model rnn-attention --task sort --steps 600
   ... --set model.norm=post --set train.learning_rate=0.002   (any config key, both sides)
   ... --only s2s                                              (a sweep without the reference)
+  /usr/bin/python3 tests/parity/run_parity.py --model transformer-pre --task bible --max-length 20 \
+      --train-pairs 10000 --steps 2000 --set model.dropout=0.1 --label-smoothing 0.1
 """
 import argparse
 import json
@@ -64,17 +73,48 @@ def apply_set(config, assignment):
     node[parts[-1]] = parse_value(value)
 
 
+def prepare_split_args(raw):
+    return [x for split in ("train", "dev", "test") for side in ("src", "trg")
+            for x in (f"--{split}-{side}", os.path.join(raw, f"{split}.{side}"))]
+
+
+def bible_subset(args, raw):
+    """The first pairs of each split of a prepared Bible corpus whose sides both
+    have at most --max-length words (whitespace-separated)."""
+    full = args.bible_corpus
+    if not os.path.exists(os.path.join(full, "train.src")):
+        run([args.s2s, "prepare", "--bible", "--vocab-size", "8000", "--out", full], full + ".prepare.log")
+    os.makedirs(raw, exist_ok=True)
+    for split, wanted in (("train", args.train_pairs), ("dev", 300), ("test", 350)):
+        with open(os.path.join(full, f"{split}.src")) as f:
+            sources = f.read().splitlines()
+        with open(os.path.join(full, f"{split}.trg")) as f:
+            targets = f.read().splitlines()
+        pairs = [(s, t) for s, t in zip(sources, targets)
+                 if len(s.split()) <= args.max_length and len(t.split()) <= args.max_length][:wanted]
+        if len(pairs) < wanted:
+            raise SystemExit(f"run_parity: {full}/{split}.src has only {len(pairs)} pairs of at most "
+                             f"{args.max_length} words a side, {wanted} wanted")
+        for side, index in (("src", 0), ("trg", 1)):
+            with open(os.path.join(raw, f"{split}.{side}"), "w") as f:
+                f.write("".join(pair[index] + "\n" for pair in pairs))
+
+
 def make_corpus(args, task_dir):
     corpus = os.path.join(task_dir, "corpus")
     if os.path.exists(os.path.join(corpus, "spm.model")):
         return corpus
     raw = os.path.join(task_dir, "raw")
+    if args.task == "bible":
+        bible_subset(args, raw)
+        run([args.s2s, "prepare"] + prepare_split_args(raw) + ["--vocab-size", str(args.vocab_size), "--out", corpus],
+            os.path.join(task_dir, "prepare.log"))
+        return corpus
     run([args.s2s, "synthetic", "--task", args.task, "--min-length", str(args.min_length), "--max-length",
          str(args.max_length), "--symbols", str(args.symbols), "--train", str(args.train_pairs), "--dev", "200",
          "--test", "500", "--seed", "7", "--out", raw])
-    run([args.s2s, "prepare"] + [x for split in ("train", "dev", "test") for side in ("src", "trg")
-                                 for x in (f"--{split}-{side}", os.path.join(raw, f"{split}.{side}"))]
-        + ["--vocab-size", str(args.symbols + 25), "--out", corpus], os.path.join(task_dir, "prepare.log"))
+    run([args.s2s, "prepare"] + prepare_split_args(raw) + ["--vocab-size", str(args.vocab_size), "--out", corpus],
+        os.path.join(task_dir, "prepare.log"))
     return corpus
 
 
@@ -92,12 +132,20 @@ def s2s_config(args, corpus, seed):
     return config
 
 
-def exact_match(hypotheses, references):
+def test_quality(args, hypotheses, references):
+    """Exact match, and BLEU and chrF as `s2s bleu` computes them (sacreBLEU 2.6.0's
+    figures), of a file of test translations."""
     with open(hypotheses) as h, open(references) as r:
         hyp, ref = h.read().splitlines(), r.read().splitlines()
     if len(hyp) != len(ref):
         raise SystemExit(f"run_parity: {hypotheses} has {len(hyp)} lines, {references} {len(ref)}")
-    return sum(a == b for a, b in zip(hyp, ref)) / len(ref)
+    scored = subprocess.run([args.s2s, "bleu", "--ref", references, "--hyp", hypotheses, "--json"],
+                            capture_output=True, text=True)
+    if scored.returncode != 0:
+        raise SystemExit(f"run_parity: s2s bleu failed on {hypotheses}: {scored.stderr.strip()}")
+    scores = json.loads(scored.stdout)
+    return {"exact_match": sum(a == b for a, b in zip(hyp, ref)) / len(ref),
+            "bleu": scores["bleu"]["score"], "chrf": scores["chrf"]["score"]}
 
 
 def run_s2s(args, corpus, config_path, run_dir, seed):
@@ -118,7 +166,7 @@ def run_s2s(args, corpus, config_path, run_dir, seed):
     with open(os.path.join(run_dir, "summary.json")) as f:
         summary = json.load(f)
     return {"implementation": "s2s", "seed": seed, "curve": curve,
-            "exact_match": exact_match(hyp, os.path.join(corpus, "test.trg")),
+            **test_quality(args, hyp, os.path.join(corpus, "test.trg")),
             "train_seconds": summary["train_seconds"], "parameters": summary["parameters"]}
 
 
@@ -126,7 +174,13 @@ def run_reference(args, corpus, config_path, out_path, seed):
     run(["/usr/bin/python3", os.path.join(HERE, "reference.py"), "--corpus", corpus, "--config", config_path,
          "--seed", str(seed), "--out", out_path], out_path + ".log")
     with open(out_path) as f:
-        return json.load(f)
+        result = json.load(f)
+    quality = test_quality(args, out_path + ".hyp", os.path.join(corpus, "test.trg"))
+    if abs(quality["exact_match"] - result["exact_match"]) > 1e-12:
+        raise SystemExit(f"run_parity: {out_path}.hyp gives exact match {quality['exact_match']}, "
+                         f"the reference reported {result['exact_match']}")
+    result.update(quality)
+    return result
 
 
 def mean_sd(values):
@@ -176,6 +230,9 @@ def report(args, results, command):
     lines.append("| --- | " + " | ".join("---:" for _ in sides) + " |")
     lines.append("| exact match (test, greedy) | " + " | ".join(fmt([r["exact_match"] for r in results[s]]) for s in sides) + " |")
     lines.append("| per seed | " + " | ".join(", ".join(f"{r['exact_match']:.3f}" for r in results[s]) for s in sides) + " |")
+    lines.append("| BLEU (test, greedy) | " + " | ".join(fmt([r["bleu"] for r in results[s]], 2) for s in sides) + " |")
+    lines.append("| per seed | " + " | ".join(", ".join(f"{r['bleu']:.2f}" for r in results[s]) for s in sides) + " |")
+    lines.append("| chrF | " + " | ".join(fmt([r["chrf"] for r in results[s]], 2) for s in sides) + " |")
     lines.append(f"| steps to dev loss ≤ {args.threshold} | " + " | ".join(
         ", ".join(str(steps_to(r["curve"], args.threshold) or "–") for r in results[s]) for s in sides) + " |")
     lines.append("| training seconds | " + " | ".join(fmt([r["train_seconds"] for r in results[s]], 0) for s in sides) + " |")
@@ -184,8 +241,9 @@ def report(args, results, command):
         lines.append("")
         final = lambda s: [r["curve"][-1]["dev_loss"] for r in results[s]]
         lines.append("- " + verdict("final dev loss", final("s2s"), final("reference"), higher_is_better=False))
-        lines.append("- " + verdict("exact match", [r["exact_match"] for r in results["s2s"]],
-                                    [r["exact_match"] for r in results["reference"]], higher_is_better=True))
+        for name, key in (("exact match", "exact_match"), ("BLEU", "bleu"), ("chrF", "chrf")):
+            lines.append("- " + verdict(name, [r[key] for r in results["s2s"]],
+                                        [r[key] for r in results["reference"]], higher_is_better=True))
     return "\n".join(lines)
 
 
@@ -195,9 +253,13 @@ def main():
     ap.add_argument("--out", default="runs/parity")
     ap.add_argument("--model", choices=sorted(MODELS), required=True)
     ap.add_argument("--label", help="name of this configuration's directory (default: the model name)")
-    ap.add_argument("--task", choices=["copy", "reverse", "sort"], default="reverse")
+    ap.add_argument("--task", choices=["copy", "reverse", "sort", "bible"], default="reverse")
+    ap.add_argument("--bible-corpus", default="runs/bible",
+                    help="a corpus made by `s2s prepare --bible` (made there when absent), for --task bible")
+    ap.add_argument("--vocab-size", type=int,
+                    help="SentencePiece vocabulary (default: --symbols + 25; 2000 for --task bible)")
     ap.add_argument("--min-length", type=int, default=4)
-    ap.add_argument("--max-length", type=int, default=16)
+    ap.add_argument("--max-length", type=int, default=16, help="symbols, or words a side for --task bible")
     ap.add_argument("--symbols", type=int, default=20)
     ap.add_argument("--train-pairs", type=int, default=4000)
     ap.add_argument("--steps", type=int, default=1500)
@@ -220,7 +282,12 @@ def main():
     if problem:
         raise SystemExit("run_parity: the Python batching port disagrees with libstdc++: " + problem)
 
-    task_name = f"{args.task}-{args.min_length}-{args.max_length}-{args.symbols}-{args.train_pairs}"
+    if args.vocab_size is None:
+        args.vocab_size = 2000 if args.task == "bible" else args.symbols + 25
+    if args.task == "bible":
+        task_name = f"bible-{args.max_length}w-{args.train_pairs}-v{args.vocab_size}"
+    else:
+        task_name = f"{args.task}-{args.min_length}-{args.max_length}-{args.symbols}-{args.train_pairs}"
     task_dir = os.path.join(args.out, task_name)
     label_dir = os.path.join(task_dir, args.label or args.model)
     os.makedirs(label_dir, exist_ok=True)
@@ -233,14 +300,16 @@ def main():
             json.dump(s2s_config(args, corpus, seed), f, indent=1)
         if args.only != "reference":
             results["s2s"].append(run_s2s(args, corpus, config_path, os.path.join(label_dir, f"s2s-seed{seed}"), seed))
-            print(f"s2s seed {seed}: exact match {results['s2s'][-1]['exact_match']:.3f}", file=sys.stderr)
+            print(f"s2s seed {seed}: exact match {results['s2s'][-1]['exact_match']:.3f}, "
+                  f"BLEU {results['s2s'][-1]['bleu']:.2f}", file=sys.stderr)
         if args.only != "s2s":
             # s2s writes its config with every default filled in: the reference reads that one.
             resolved = os.path.join(label_dir, f"s2s-seed{seed}", "config.json")
             results["reference"].append(
                 run_reference(args, corpus, resolved if os.path.exists(resolved) else config_path,
                               os.path.join(label_dir, f"reference-seed{seed}.json"), seed))
-            print(f"reference seed {seed}: exact match {results['reference'][-1]['exact_match']:.3f}", file=sys.stderr)
+            print(f"reference seed {seed}: exact match {results['reference'][-1]['exact_match']:.3f}, "
+                  f"BLEU {results['reference'][-1]['bleu']:.2f}", file=sys.stderr)
     command = "/usr/bin/python3 tests/parity/run_parity.py " + " ".join(sys.argv[1:])
     text = report(args, results, command)
     with open(os.path.join(label_dir, "results.json"), "w") as f:
