@@ -313,6 +313,17 @@ TEST_CASE("a corrupt, foreign or outdated .pt file is refused with an error nami
   CHECK_THAT(old_message, Catch::Matchers::Contains(old_format));
   CHECK_THAT(old_message, Catch::Matchers::Contains("export it again"));
 
+  // metadata.json fields of the wrong JSON type are refusals naming the file, not
+  // JSON type errors (found by tests/fuzz/fuzz_exported_file.cpp).
+  for (const char* metadata : {R"({"format": 7, "format_version": 3})", R"({"format": "s2s-export", "format_version": "3"})",
+                               R"(["s2s-export", 3])"}) {
+    const std::string odd = dir / "odd_metadata.pt";
+    s2s::save_scripted(s2s::script_model(*model), odd, {{"metadata.json", metadata}});
+    const auto odd_message = error_of([&] { s2s::ExportedModel::load(odd); });
+    CHECK_THAT(odd_message, Catch::Matchers::Contains(odd));
+    CHECK_THAT(odd_message, Catch::Matchers::Contains("metadata.json"));
+  }
+
   CHECK_THAT(error_of([&] { s2s::ExportedModel::load(dir / "missing.pt"); }),
              Catch::Matchers::Contains("missing.pt"));
   CHECK_FALSE(s2s::is_exported_model(dir.path.string()));

@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "export/exported_file.h"
 #include "export/search_script.h"
 #include "text/tokenizer.h"
 #include "run/checkpoint.h"
@@ -24,10 +25,6 @@
 namespace s2s {
 namespace {
 
-constexpr const char* kFormat = "s2s-export";
-// Version 2: translate / translate_scored take max_len_a, max_len_b (a limit per sentence) instead of max_len.
-// Version 3: step_attend (step with the cross-attention), which s2s translate decodes an export with.
-constexpr int kFormatVersion = 3;
 constexpr const char* kClassPrefix = "__torch__.s2s_export.";
 
 // TorchScript attribute names cannot be numbers: list index "0" becomes "_0".
@@ -148,8 +145,8 @@ nlohmann::json export_bundle(ModelBundle& bundle, const std::string& out_path, c
 
   nlohmann::json model_config = bundle.config.contains("model") ? bundle.config["model"] : nlohmann::json::object();
   nlohmann::json metadata = {
-      {"format", kFormat},
-      {"format_version", kFormatVersion},
+      {"format", kExportFormat},
+      {"format_version", kExportFormatVersion},
       {"s2s_version", S2S_VERSION},
       {"architecture", model_config.value("architecture", std::string("transformer"))},
       {"description", bundle.model->describe()},
@@ -237,52 +234,23 @@ bool is_exported_model(const std::string& path) {
 // ------------------------------------------------------------------ loading
 
 ExportedModel ExportedModel::load(const std::string& path, const torch::Device& device) {
-  if (!path_exists(path)) throw Error("model " + path + " does not exist");
+  ExportedFile file = read_exported_file(path, device);
   ExportedModel out;
   out.path_ = path;
   out.device_ = device;
-  torch::jit::ExtraFilesMap extra = {{"metadata.json", ""}, {"config.json", ""}, {"spm.model", ""},
-                                     {"spm.src.model", ""}, {"spm.trg.model", ""}};
+  out.module_ = std::move(file.module);
+  out.metadata_ = std::move(file.metadata);
+  out.config_ = std::move(file.config);
   try {
-    out.module_ = torch::jit::load(path, device, extra);
-  } catch (const std::exception& e) {
-    throw Error(path + " is not a TorchScript model file (" + first_line(e.what()) + ")");
-  }
-  const std::string& metadata_text = extra["metadata.json"];
-  if (metadata_text.empty()) {
-    throw Error(path + " is a TorchScript file but not one written by s2s export (it has no metadata.json)");
-  }
-  out.metadata_ = nlohmann::json::parse(metadata_text, nullptr, /*allow_exceptions=*/false);
-  if (!out.metadata_.is_object() || out.metadata_.value("format", std::string()) != kFormat) {
-    throw Error(path + " is a TorchScript file but not one written by s2s export (its metadata.json is not ours)");
-  }
-  const int version = out.metadata_.value("format_version", 0);
-  if (version > kFormatVersion) {
-    throw Error(path + " was exported in format version " + std::to_string(version) + ", newer than this s2s reads (" +
-                std::to_string(kFormatVersion) + ")");
-  }
-  if (version < kFormatVersion) {
-    throw Error(path + " was exported in format version " + std::to_string(version) +
-                ", whose methods this s2s cannot call; export it again");
-  }
-  for (const char* method : {"encode", "start", "step_attend", "translate_scored"}) {
-    if (!out.module_.find_method(method)) throw Error(path + " has no " + method + " method");
-  }
-  out.config_ = nlohmann::json::parse(extra["config.json"], nullptr, false);
-  if (out.config_.is_discarded()) out.config_ = nlohmann::json::object();
-  try {
-    if (!extra["spm.model"].empty()) {
-      out.tokenizers_ = CorpusTokenizers::from_serialized(extra["spm.model"], extra["spm.model"]);
-    } else if (!extra["spm.src.model"].empty() && !extra["spm.trg.model"].empty()) {
-      out.tokenizers_ = CorpusTokenizers::from_serialized(extra["spm.src.model"], extra["spm.trg.model"]);
-      out.tokenizers_.joint = false;
+    if (!file.joint_spm.empty()) {
+      out.tokenizers_ = CorpusTokenizers::from_serialized(file.joint_spm, file.joint_spm);
     } else {
-      throw Error("no SentencePiece model inside");
+      out.tokenizers_ = CorpusTokenizers::from_serialized(file.source_spm, file.target_spm);
+      out.tokenizers_.joint = false;
     }
   } catch (const Error& e) {
     throw Error(path + ": cannot load its tokenizer: " + e.what());
   }
-  out.module_.eval();
   return out;
 }
 
