@@ -3,6 +3,8 @@
 # runs each for a bounded time on its seed corpus; prints executions and
 # whether it found a crash. Not part of the default test run.
 # Usage: bash tests/fuzz/run_fuzz.sh [SECONDS_PER_HARNESS (default 60)] [BUILD_DIR] [HARNESS...]
+#   S2S_FUZZ_RUNS=N: stop a harness after N executions, if that comes before
+#   SECONDS_PER_HARNESS (fork mode counts them per worker, so there only time stops it)
 #   HARNESS: corpus_reader metrics config checkpoint exported_file (default: all)
 # The two harnesses that link LibTorch run in libFuzzer's fork mode: LibTorch
 # leaks a little on every malformed archive it refuses, so a long run outgrows
@@ -29,6 +31,8 @@ for harness in $HARNESSES; do
     mkdir -p "$seeds"
     S2S_FUZZ_WRITE_SEEDS="$seeds" "$BUILD/fuzz_$harness" > /dev/null 2>&1 || { echo "fuzz_$harness: cannot write its seeds"; exit 1; }
     mode=(-fork=1 -ignore_ooms=1)
+  elif [ -n "${S2S_FUZZ_RUNS:-}" ]; then
+    mode=(-runs="$S2S_FUZZ_RUNS")
   fi
   log="$BUILD/fuzz_$harness.log"
   # New inputs go to $corpus; the checked-in seeds are only read.
@@ -40,7 +44,10 @@ for harness in $HARNESSES; do
     result="CRASH (see $log and $BUILD/crash-*)"
     status=1
   fi
-  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
+  # fork mode prints no final stats: its last status line "#N: cov: ..." has the total
+  [ -n "$runs" ] || runs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
+  [ -n "$runs" ] || runs="?"
   echo "fuzz_$harness: $runs executions in ${SECONDS_EACH} s, $result"
 done
 exit $status
