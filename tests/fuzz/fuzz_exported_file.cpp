@@ -16,6 +16,7 @@
 #include <string>
 
 #include <torch/script.h>
+#include <torch/torch.h>
 
 #include "export/exported_file.h"
 #include "util/error.h"

@@ -37,6 +37,7 @@ for harness in $HARNESSES; do
   log="$BUILD/fuzz_$harness.log"
   # New inputs go to $corpus; the checked-in seeds are only read.
   # LibTorch's own leaks on malformed archives are suppressed by name (lsan_libtorch.supp).
+  started=$(date +%s)
   if (cd "$BUILD" && LSAN_OPTIONS="suppressions=$HERE/lsan_libtorch.supp" "./fuzz_$harness" "${mode[@]}" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 "$corpus" "$seeds" > "$log" 2>&1); then
     result="no crash"
@@ -48,6 +49,6 @@ for harness in $HARNESSES; do
   # fork mode prints no final stats: its last status line "#N: cov: ..." has the total
   [ -n "$runs" ] || runs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
   [ -n "$runs" ] || runs="?"
-  echo "fuzz_$harness: $runs executions in ${SECONDS_EACH} s, $result"
+  echo "fuzz_$harness: $runs executions in $(( $(date +%s) - started )) s (limit ${SECONDS_EACH} s), $result"
 done
 exit $status
